@@ -1,0 +1,12 @@
+#!/usr/bin/env node
+// The CLI is compiled to dist/ by `npm ci` (the root `prepare` script) or `npm run build`.
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const entry = new URL('../dist/cli/main.js', import.meta.url);
+if (!existsSync(fileURLToPath(entry))) {
+  console.error('vigie: the CLI is not built yet. Run `npm run build` at the repository root, then try again.');
+  process.exit(1);
+}
+const { main } = await import(entry.href);
+await main(process.argv);
