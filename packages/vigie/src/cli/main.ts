@@ -1,0 +1,30 @@
+import { Command } from 'commander';
+import { VERSION } from '../version.js';
+import { reportError } from './common.js';
+import { registerConfigCommand } from './config.js';
+import { registerCredentialsCommand } from './credentials.js';
+import { registerWorkerCommand } from './worker.js';
+
+/** Builds the `vigie` program with every command. */
+export function buildProgram(): Command {
+  const program = new Command('vigie')
+    .description('Vigie keeps a fleet of workers doing periodic jobs alive.')
+    .version(VERSION)
+    .option('--config <file>', 'config file (JSON or YAML; default ./vigie.config.json|yaml if present)')
+    .option('--data-dir <dir>', 'data folder for the embedded store (VIGIE_DATA_DIR, default .vigie)')
+    .option('--log-level <level>', 'trace | debug | info | warn | error (LOG_LEVEL)')
+    .showHelpAfterError('(run `vigie --help` for the commands)');
+  registerWorkerCommand(program);
+  registerConfigCommand(program);
+  registerCredentialsCommand(program);
+  return program;
+}
+
+/** The CLI entry point (bin/vigie.js). */
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv);
+  } catch (err) {
+    reportError(err);
+  }
+}

@@ -1,0 +1,176 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { ConfigError } from '../errors.js';
+import type { Kind } from './kinds.js';
+import { maskUrl } from './mask.js';
+import { SETTINGS, type Setting, type SettingKey } from './settings.js';
+
+type ValueOf<K extends SettingKey> = (typeof SETTINGS)[K]['kind'] extends Kind<infer T> ? T : never;
+type HasDefault<K extends SettingKey> = (typeof SETTINGS)[K] extends { default: unknown } ? K : never;
+
+/** A worker as listed in the config file's `workers` (the coordinator's static registry). */
+export const workerEntrySchema = z
+  .object({
+    id: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'letters, digits, dot, dash, underscore; 1–64 characters'),
+    name: z.string().min(1).max(200).optional(),
+    region: z.string().min(1).max(64).optional(),
+    url: z.string().url().refine((u) => /^https?:$/.test(new URL(u).protocol), 'http or https URL'),
+  })
+  .strict();
+export type WorkerEntry = z.infer<typeof workerEntrySchema>;
+
+/** The effective configuration: every setting (those without default may be undefined) plus the file's workers. */
+export type VigieConfig = { [K in SettingKey]: K extends HasDefault<K> ? ValueOf<K> : ValueOf<K> | undefined } & {
+  workers: WorkerEntry[];
+  /** The config file that was read, if any. */
+  configFile: string | undefined;
+};
+
+/** Where a value came from, for error messages that point at the right place. */
+type Origin = { kind: 'default' } | { kind: 'file'; path: string } | { kind: 'env' } | { kind: 'flag' };
+
+export interface LoadOptions {
+  /** Explicit config file (`--config`); without it vigie.config.json|yaml|yml in `cwd` is read if present. */
+  configFile?: string | undefined;
+  /** Flags, as strings from the command line (or typed values from code). */
+  flags?: Partial<Record<SettingKey, unknown>>;
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+}
+
+const DEFAULT_FILES = ['vigie.config.json', 'vigie.config.yaml', 'vigie.config.yml'];
+
+/** Loads defaults < file < env < flags and validates them; throws ConfigError naming the first bad key. */
+export function loadConfig(opts: LoadOptions = {}): VigieConfig {
+  const env = opts.env ?? process.env;
+  const cwd = opts.cwd ?? process.cwd();
+  const raw = new Map<SettingKey, { value: unknown; origin: Origin }>();
+
+  for (const [key, s] of entries()) {
+    if (s.default !== undefined) raw.set(key, { value: s.default, origin: { kind: 'default' } });
+  }
+
+  const file = findConfigFile(opts.configFile, cwd);
+  let workers: WorkerEntry[] = [];
+  if (file) {
+    const content = readConfigFile(file);
+    for (const [name, value] of Object.entries(content)) {
+      if (name === 'workers') continue;
+      const key = keyForFileName(name);
+      if (!key) throw new ConfigError(`Unknown setting "${name}" in ${file}. ${suggest(name)}`);
+      raw.set(key, { value: typeof value === 'string' ? SETTINGS[key].kind.fromString(value) : value, origin: { kind: 'file', path: file } });
+    }
+    workers = parseWorkers(content.workers, file);
+  }
+
+  for (const [key, s] of entries()) {
+    const v = env[s.env];
+    if (v !== undefined && v !== '') raw.set(key, { value: s.kind.fromString(v), origin: { kind: 'env' } });
+  }
+
+  for (const [name, v] of Object.entries(opts.flags ?? {})) {
+    if (v === undefined) continue;
+    const key = name as SettingKey;
+    const s = SETTINGS[key];
+    if (!s) throw new ConfigError(`Unknown setting "${name}".`);
+    raw.set(key, { value: typeof v === 'string' ? s.kind.fromString(v) : v, origin: { kind: 'flag' } });
+  }
+
+  const out: Record<string, unknown> = {};
+  for (const [key, s] of entries()) {
+    const entry = raw.get(key);
+    if (!entry) continue;
+    const parsed = (s.kind.schema as z.ZodType).safeParse(entry.value);
+    if (!parsed.success) throw new ConfigError(describeBadValue(key, s, entry.value, entry.origin, parsed.error));
+    out[key] = parsed.data;
+  }
+
+  const config = { ...out, workers, configFile: file } as VigieConfig;
+  checkCrossFields(config);
+  return config;
+}
+
+function entries(): Array<[SettingKey, Setting]> {
+  return Object.entries(SETTINGS) as Array<[SettingKey, Setting]>;
+}
+
+function findConfigFile(explicit: string | undefined, cwd: string): string | undefined {
+  if (explicit) {
+    const path = resolve(cwd, explicit);
+    if (!existsSync(path)) throw new ConfigError(`Config file ${path} does not exist. Check the --config path.`);
+    return path;
+  }
+  return DEFAULT_FILES.map((f) => resolve(cwd, f)).find((p) => existsSync(p));
+}
+
+function readConfigFile(path: string): Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    const text = readFileSync(path, 'utf8');
+    parsed = path.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+  } catch (err) {
+    throw new ConfigError(`Cannot read config file ${path}: ${(err as Error).message}. Fix its syntax (JSON or YAML).`);
+  }
+  if (parsed === null || parsed === undefined) return {};
+  if (typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new ConfigError(`Config file ${path} must hold an object of settings (e.g. { "lbStrategy": "p2c-ewma" }).`);
+  }
+  return parsed as Record<string, unknown>;
+}
+
+function parseWorkers(value: unknown, file: string): WorkerEntry[] {
+  if (value === undefined) return [];
+  const parsed = z.array(workerEntrySchema).safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ConfigError(
+      `Invalid workers[${issue.path.join('.')}] in ${file}: ${issue.message}. ` +
+        'Each worker is { "id": "worker-fr", "name": "Worker FR", "region": "cdg", "url": "http://127.0.0.2:8081" }.',
+    );
+  }
+  const seen = new Set<string>();
+  for (const w of parsed.data) {
+    if (seen.has(w.id)) throw new ConfigError(`Worker id "${w.id}" appears twice in ${file}; ids must be unique.`);
+    seen.add(w.id);
+  }
+  return parsed.data;
+}
+
+/** The file accepts the camelCase key or the env name (so an env file can be pasted as YAML). */
+function keyForFileName(name: string): SettingKey | undefined {
+  if (name in SETTINGS) return name as SettingKey;
+  return entries().find(([, s]) => s.env === name)?.[0];
+}
+
+function suggest(name: string): string {
+  const lower = name.toLowerCase().replace(/[^a-z0-9]/g, '');
+  const close = entries().find(([k, s]) => k.toLowerCase() === lower || s.env.toLowerCase().replace(/_/g, '') === lower);
+  return close ? `Did you mean "${close[0]}"?` : 'See the config table in the README for the settings there are.';
+}
+
+function describeBadValue(key: SettingKey, s: Setting, value: unknown, origin: Origin, error: z.ZodError): string {
+  const where =
+    origin.kind === 'env' ? `${s.env} (environment)` :
+    origin.kind === 'file' ? `${key} in ${origin.path}` :
+    origin.kind === 'flag' ? `--${kebab(key)}` : `${key} (default)`;
+  const shown =
+    s.secret === 'whole' ? '(secret, not shown)' :
+    s.secret === 'url' ? JSON.stringify(maskUrl(String(value))) : JSON.stringify(value);
+  const reason = error.issues[0]?.message ?? 'invalid';
+  return `Invalid setting ${where}: ${shown} — ${reason}. Allowed: ${s.kind.allowed}.`;
+}
+
+function checkCrossFields(c: VigieConfig): void {
+  if (c.requestDelayMinMs > c.requestDelayMaxMs) {
+    throw new ConfigError(
+      `Invalid setting REQUEST_DELAY_MIN_MS: ${c.requestDelayMinMs} is above REQUEST_DELAY_MAX_MS (${c.requestDelayMaxMs}). Allowed: min ≤ max.`,
+    );
+  }
+}
+
+/** `workerBanDurationMs` → `worker-ban-duration-ms`, the flag spelling. */
+export function kebab(key: string): string {
+  return key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}

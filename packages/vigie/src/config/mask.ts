@@ -1,0 +1,47 @@
+import { createHash } from 'node:crypto';
+import { SETTINGS, type Setting, type SettingKey } from './settings.js';
+import type { VigieConfig } from './load.js';
+
+/** A URL with its password replaced, so that a connection string can be shown. */
+export function maskUrl(value: string): string {
+  try {
+    const u = new URL(value);
+    if (u.password) u.password = '****';
+    return u.toString();
+  } catch {
+    // Not a URL: it may still hold a password in `user:pass@` form, so show nothing of it.
+    return '****';
+  }
+}
+
+/**
+ * A preview of a secret that proves which secret is set without revealing it: cookie names
+ * (never values) for a cookie header, else the length and a short fingerprint.
+ */
+export function previewSecret(value: string): string {
+  const fingerprint = createHash('sha256').update(value).digest('hex').slice(0, 8);
+  const cookieNames = value
+    .split(';')
+    .map((part) => part.trim().split('=')[0]?.trim() ?? '')
+    .filter((n) => /^[A-Za-z0-9_.-]{1,64}$/.test(n));
+  if (value.includes('=') && cookieNames.length > 0) {
+    return `${cookieNames.map((n) => `${n}=****`).join('; ')} (${value.length} chars, sha256:${fingerprint})`;
+  }
+  return `**** (${value.length} chars, sha256:${fingerprint})`;
+}
+
+/** The effective config with every secret masked, for `vigie config check` and logs. */
+export function maskedConfig(config: VigieConfig): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(SETTINGS) as SettingKey[]) {
+    const s: Setting = SETTINGS[key];
+    const v = config[key];
+    if (v === undefined) out[key] = undefined;
+    else if (s.secret === 'whole') out[key] = Array.isArray(v) ? v.map(() => '****') : '****';
+    else if (s.secret === 'url') out[key] = maskUrl(String(v));
+    else out[key] = v;
+  }
+  out.workers = config.workers;
+  out.configFile = config.configFile;
+  return out;
+}

@@ -1,0 +1,156 @@
+import { bool, int, list, oneOf, str, url, type Kind } from './kinds.js';
+
+/**
+ * Every setting of Vigie, documented once beside its default. The env names are the seeds'
+ * (public contract: people moving from the seeds' systems keep their env files). The Zod schema,
+ * `vigie config check` and the README's config table are all derived from this table.
+ */
+export interface Setting<T = unknown> {
+  readonly env: string;
+  readonly kind: Kind<T>;
+  readonly default?: T;
+  readonly doc: string;
+  readonly group: Group;
+  /** `whole`: never shown; `url`: the URL's password is masked. */
+  readonly secret?: 'whole' | 'url';
+}
+
+export type Group =
+  | 'general'
+  | 'worker'
+  | 'coordinator'
+  | 'alerts'
+  | 'failover'
+  | 'lock'
+  | 'standby';
+
+/** Identity: keeps each entry's literal type (whether it has a default) for `VigieConfig`. */
+function setting<const S extends Setting<any>>(s: S): S {
+  return s;
+}
+
+const MINUTE = 60_000;
+
+export const SETTINGS = {
+  // general
+  dataDir: setting({ env: 'VIGIE_DATA_DIR', kind: str(), default: '.vigie', group: 'general',
+    doc: 'Folder for the embedded store (vigie.db), the generated API key and local state; relative to the working folder.' }),
+  databaseUrl: setting({ env: 'DATABASE_URL', kind: url(['postgres', 'postgresql']), group: 'general', secret: 'url',
+    doc: 'PostgreSQL for shared state across hosts. Unset: the embedded SQLite file in the data folder.' }),
+  apiKey: setting({ env: 'VIGIE_API_KEY', kind: list(), group: 'general', secret: 'whole',
+    doc: 'API key(s) required in `x-api-key` by mutating and command endpoints. A comma list lets you rotate keys: any listed key is accepted.' }),
+  logLevel: setting({ env: 'LOG_LEVEL', kind: oneOf(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']), default: 'info', group: 'general',
+    doc: 'Minimum log level.' }),
+  logFormat: setting({ env: 'LOG_FORMAT', kind: oneOf(['auto', 'json', 'pretty']), default: 'auto', group: 'general',
+    doc: '`auto`: pretty on a terminal, JSON lines otherwise.' }),
+  host: setting({ env: 'HOST', kind: str(), group: 'general',
+    doc: 'Address to listen on. Default 127.0.0.1 (loopback only); set 0.0.0.0 or an address to serve other hosts.' }),
+  port: setting({ env: 'PORT', kind: int(0, 65535), group: 'general',
+    doc: 'Port to listen on. Default 8081 for a worker, 8080 for the coordinator; 0 picks a free one.' }),
+  shutdownGraceMs: setting({ env: 'SHUTDOWN_GRACE_MS', kind: int(0), default: 10_000, group: 'general',
+    doc: 'On SIGTERM/SIGINT, how long commands in flight may still run before the process exits anyway.' }),
+
+  // worker
+  workerId: setting({ env: 'WORKER_ID', kind: str(), group: 'worker',
+    doc: 'This worker\'s id, as the coordinator knows it. Default: `worker-<region>`.' }),
+  workerName: setting({ env: 'WORKER_NAME', kind: str(), group: 'worker',
+    doc: 'Human name shown in logs and stats. Default: the id.' }),
+  workerRegion: setting({ env: 'WORKER_REGION', kind: str(), default: 'local', group: 'worker',
+    doc: 'Region label (a Fly.io region such as `cdg`, or any name).' }),
+  insecure: setting({ env: 'VIGIE_INSECURE', kind: bool(), default: false, group: 'worker',
+    doc: 'Allow a worker to run without an API key. Refused unless it listens on loopback only.' }),
+  commandTimeoutMs: setting({ env: 'COMMAND_TIMEOUT_MS', kind: int(100), default: 10 * MINUTE, group: 'worker',
+    doc: 'Deadline of one command on a worker; an overrunning handler is abandoned with 504 `COMMAND_TIMEOUT`. A caller may ask for less with the `x-vigie-deadline-ms` header.' }),
+  maxBodyBytes: setting({ env: 'MAX_BODY_BYTES', kind: int(1024), default: 1_048_576, group: 'worker',
+    doc: 'Largest accepted request body; larger gets 413.' }),
+  plugins: setting({ env: 'VIGIE_PLUGINS', kind: list(), default: [], group: 'worker',
+    doc: 'Modules (paths) that register `custom` command handlers; see examples/custom-handler.' }),
+  scrapingCredential: setting({ env: 'SCRAPING_CREDENTIAL', kind: str(), default: 'scraping', group: 'worker',
+    doc: 'Name of the stored credential that `check-alerts` and `scrape` use (`vigie credentials set <name>`).' }),
+  autoRunCycle: setting({ env: 'AUTO_RUN_CYCLE', kind: bool(), default: false, group: 'worker',
+    doc: 'Let this worker run alert cycles on its own. Off so that cycles run only where the coordinator orchestrates them (two self-running workers check every alert twice).' }),
+
+  // coordinator
+  healthCheckIntervalMs: setting({ env: 'HEALTH_CHECK_INTERVAL_MS', kind: int(100), default: MINUTE, group: 'coordinator',
+    doc: 'Interval between health checks of every worker.' }),
+  healthCheckTimeoutMs: setting({ env: 'HEALTH_CHECK_TIMEOUT_MS', kind: int(100), default: 15_000, group: 'coordinator',
+    doc: 'Timeout of one health check.' }),
+  alertCheckIntervalMs: setting({ env: 'ALERT_CHECK_INTERVAL_MS', kind: int(100), default: 5 * MINUTE, group: 'coordinator',
+    doc: 'Interval between alert cycles.' }),
+  alertInitialDelayMs: setting({ env: 'ALERT_INITIAL_DELAY_MS', kind: int(0), default: MINUTE, group: 'coordinator',
+    doc: 'Delay before the first alert cycle after start, to let workers come up.' }),
+  lbStrategy: setting({ env: 'LB_STRATEGY', kind: oneOf(['random', 'round-robin', 'least-used', 'health-based', 'p2c-ewma']), default: 'random', group: 'coordinator',
+    doc: 'How the coordinator picks a worker. `p2c-ewma`: two random candidates, lower latency × in-flight wins.' }),
+  maxRetries: setting({ env: 'MAX_RETRIES', kind: int(1, 20), default: 3, group: 'coordinator',
+    doc: 'Tries of one command, each on a worker not tried yet.' }),
+  workerBanDurationMs: setting({ env: 'WORKER_BAN_DURATION_MS', kind: int(0), default: 30 * MINUTE, group: 'coordinator',
+    doc: 'Ban of a worker that answers 401/403; doubles for a repeat offender.' }),
+  workerBanMaxMs: setting({ env: 'WORKER_BAN_MAX_MS', kind: int(0), default: 8 * 60 * MINUTE, group: 'coordinator',
+    doc: 'Cap of a doubled ban.' }),
+  workerRequestTimeoutMs: setting({ env: 'WORKER_REQUEST_TIMEOUT_MS', kind: int(100), default: 30_000, group: 'coordinator',
+    doc: 'Timeout of one command sent to a worker.' }),
+
+  // alerts
+  requestDelayMinMs: setting({ env: 'REQUEST_DELAY_MIN_MS', kind: int(0), default: 12_000, group: 'alerts',
+    doc: 'Shortest random pause between two requests to a source.' }),
+  requestDelayMaxMs: setting({ env: 'REQUEST_DELAY_MAX_MS', kind: int(0), default: 25_000, group: 'alerts',
+    doc: 'Longest random pause between two requests to a source.' }),
+  scrapeAllowedHosts: setting({ env: 'SCRAPE_ALLOWED_HOSTS', kind: list(), default: [], group: 'alerts',
+    doc: 'Hosts the `scrape` command may fetch; empty refuses every host, so a leaked key cannot turn workers into an open proxy.' }),
+  telegramBotToken: setting({ env: 'TELEGRAM_BOT_TOKEN', kind: str(), group: 'alerts', secret: 'whole',
+    doc: 'Telegram bot token for match and standby notifications.' }),
+  telegramChatId: setting({ env: 'TELEGRAM_CHAT_ID', kind: str(), group: 'alerts',
+    doc: 'Telegram chat that receives notifications.' }),
+  telegramApiUrl: setting({ env: 'TELEGRAM_API_URL', kind: url(['http', 'https']), default: 'https://api.telegram.org', group: 'alerts',
+    doc: 'Telegram Bot API base URL (a local Bot API server, or a test double).' }),
+
+  // failover
+  enableFailover: setting({ env: 'ENABLE_FAILOVER', kind: bool(), default: false, group: 'failover',
+    doc: 'Escalate when a worker is blocked: restart → other region → other app.' }),
+  max403BeforeFailover: setting({ env: 'MAX_403_BEFORE_FAILOVER', kind: int(1), default: 3, group: 'failover',
+    doc: 'Consecutive upstream 403s that trigger one failover step. A success resets the count.' }),
+  failoverRegions: setting({ env: 'FAILOVER_REGIONS', kind: list(), default: ['cdg', 'iad', 'lhr'], group: 'failover',
+    doc: 'Regions to move a blocked worker to, in order.' }),
+  failoverApps: setting({ env: 'FAILOVER_APPS', kind: list(), default: [], group: 'failover',
+    doc: 'Fallback apps to switch to when regions are exhausted.' }),
+  failoverCooldownMs: setting({ env: 'FAILOVER_COOLDOWN_MS', kind: int(0), default: 5 * MINUTE, group: 'failover',
+    doc: 'At most one failover per this period.' }),
+  failoverReadyWaitMs: setting({ env: 'FAILOVER_READY_WAIT_MS', kind: int(0), default: 30_000, group: 'failover',
+    doc: 'After a failover, how long a worker rests before it is used again.' }),
+  machineProvider: setting({ env: 'MACHINE_PROVIDER', kind: oneOf(['local', 'fly', 'dry-run']), default: 'local', group: 'failover',
+    doc: '`local` restarts local worker processes; `fly` drives Fly.io Machines; `dry-run` only logs.' }),
+  flyApiToken: setting({ env: 'FLY_API_TOKEN', kind: str(), group: 'failover', secret: 'whole',
+    doc: 'Fly.io API token (`fly tokens create`), for the `fly` provider and the standby.' }),
+  flyApiUrl: setting({ env: 'FLY_API_URL', kind: url(['http', 'https']), default: 'https://api.machines.dev/v1', group: 'failover',
+    doc: 'Fly Machines API base URL (inside Fly: http://_api.internal:4280/v1).' }),
+  flyApp: setting({ env: 'FLY_APP', kind: str(), group: 'failover',
+    doc: 'Fly app of the workers (failover) or of the standby (standby monitor).' }),
+
+  // lock and config store
+  redisUrl: setting({ env: 'REDIS_URL', kind: url(['redis', 'rediss']), group: 'lock', secret: 'url',
+    doc: 'Redis for locks, leadership and the config store. Unset: a file lock, safe on one host only.' }),
+  redisLockTtlSeconds: setting({ env: 'REDIS_LOCK_TTL_SECONDS', kind: int(1), default: 300, group: 'lock',
+    doc: 'TTL of a singleton job\'s lock.' }),
+  leaderLeaseMs: setting({ env: 'LEADER_LEASE_MS', kind: int(1000), default: 15_000, group: 'lock',
+    doc: 'Coordinator leadership lease; renewed every third of it.' }),
+  configStoreMode: setting({ env: 'CONFIG_STORE_MODE', kind: oneOf(['redis_first', 'file_first']), default: 'redis_first', group: 'lock',
+    doc: 'Where run-time settings are read first.' }),
+  configStoreRedisPrefix: setting({ env: 'CONFIG_STORE_REDIS_PREFIX', kind: str(), default: 'vigie:config:', group: 'lock',
+    doc: 'Redis key prefix of the config store.' }),
+
+  // standby
+  localHealthUrl: setting({ env: 'LOCAL_HEALTH_URL', kind: url(['http', 'https']), group: 'standby',
+    doc: 'Health URL of the primary site.' }),
+  checkInterval: setting({ env: 'CHECK_INTERVAL', kind: int(1), default: 60, group: 'standby',
+    doc: 'Seconds between two checks of the primary (seconds, as in the seed).' }),
+  failureThreshold: setting({ env: 'FAILURE_THRESHOLD', kind: int(1), default: 3, group: 'standby',
+    doc: 'Failed checks in a row that activate the standby.' }),
+  flyHealthUrl: setting({ env: 'FLY_HEALTH_URL', kind: url(['http', 'https']), group: 'standby',
+    doc: 'Health URL of the standby once activated.' }),
+  rcloneRemote: setting({ env: 'RCLONE_REMOTE', kind: str(), group: 'standby',
+    doc: 'rclone remote that receives the state before the standby takes over.' }),
+  rclonePath: setting({ env: 'RCLONE_PATH', kind: str(), group: 'standby',
+    doc: 'Path on the rclone remote (or a local folder when no remote is set).' }),
+} as const;
+
+export type SettingKey = keyof typeof SETTINGS;

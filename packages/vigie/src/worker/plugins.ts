@@ -1,0 +1,35 @@
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { VigieError } from '../errors.js';
+import type { CommandRegistry } from './commands/registry.js';
+import type { CustomCommand } from './commands/types.js';
+
+/** What a plugin module receives: `export default function (api) { api.registerCommand({...}) }`. */
+export interface PluginApi {
+  registerCommand(cmd: CustomCommand): void;
+}
+
+/** A plugin module's default export. */
+export type Plugin = (api: PluginApi) => void | Promise<void>;
+
+/** Identity helper that gives plugin authors types: `export default definePlugin((api) => ...)`. */
+export function definePlugin(plugin: Plugin): Plugin {
+  return plugin;
+}
+
+/** Imports each plugin module and lets it register its custom commands; a broken plugin stops start-up. */
+export async function loadPlugins(paths: readonly string[], registry: CommandRegistry, cwd = process.cwd()): Promise<void> {
+  for (const path of paths) {
+    const full = resolve(cwd, path);
+    let mod: { default?: unknown };
+    try {
+      mod = (await import(pathToFileURL(full).href)) as { default?: unknown };
+    } catch (err) {
+      throw new VigieError('PLUGIN_INVALID', `Cannot load plugin ${full}: ${(err as Error).message}. Check the path in --plugin / VIGIE_PLUGINS.`, 500, { cause: err });
+    }
+    if (typeof mod.default !== 'function') {
+      throw new VigieError('PLUGIN_INVALID', `Plugin ${full} has no default export function; export default (api) => api.registerCommand({...}).`, 500);
+    }
+    await (mod.default as Plugin)({ registerCommand: (cmd) => registry.registerCustom(cmd) });
+  }
+}

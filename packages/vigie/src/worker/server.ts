@@ -1,0 +1,179 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import type { VigieConfig } from '../config/load.js';
+import { VigieError } from '../errors.js';
+import { createKeyCheck } from '../http/auth.js';
+import { installErrorHandler, sendError } from '../http/errors.js';
+import type { Logger } from '../observability/logger.js';
+import type { WorkerMetrics } from '../observability/metrics.js';
+import type { Store } from '../store/index.js';
+import { withDeadline } from '../util/deadline.js';
+import type { CommandRegistry } from './commands/registry.js';
+import type { CommandContext, WorkerIdentity } from './commands/types.js';
+
+const commandSchema = z
+  .object({
+    type: z.string({ error: 'type is required (one of check-alerts, scrape, generate-cookies, custom)' }),
+    payload: z.unknown().optional(),
+    id: z.string().max(200).optional(),
+  })
+  .strict();
+
+/** Header a caller (the coordinator) uses to ask for a shorter deadline than COMMAND_TIMEOUT_MS. */
+export const DEADLINE_HEADER = 'x-vigie-deadline-ms';
+
+export interface WorkerServerDeps {
+  config: VigieConfig;
+  identity: WorkerIdentity;
+  registry: CommandRegistry;
+  store: Store;
+  logger: Logger;
+  metrics: WorkerMetrics;
+}
+
+/** The state a worker's routes share: commands in flight, draining on shutdown. */
+export interface WorkerServer {
+  app: FastifyInstance;
+  inFlight(): number;
+  /** Refuses new commands from now on; resolves when those in flight have answered or `graceMs` passed. */
+  drain(graceMs: number): Promise<void>;
+}
+
+/** Builds the worker's HTTP app: health, metrics and the command endpoint. */
+export function createWorkerServer(deps: WorkerServerDeps): WorkerServer {
+  const { config, identity, registry, store, logger, metrics } = deps;
+  const startedAt = Date.now();
+  const checkKey = createKeyCheck(config.apiKey ?? []);
+  const keyRequired = (config.apiKey ?? []).length > 0;
+  const shutdown = new AbortController();
+  let inFlight = 0;
+  let draining = false;
+  let idle: (() => void) | undefined;
+
+  const app = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    disableRequestLogging: true,
+    bodyLimit: config.maxBodyBytes,
+    // Behind Fly's proxy the client address is in X-Forwarded-For; logs only, never trusted for auth.
+    trustProxy: false,
+  });
+  installErrorHandler(app);
+
+  // Auth runs onRequest, before the body is read or parsed: a wrong key costs the worker nothing
+  // and runs nothing, whatever the body holds.
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.method === 'GET' || request.method === 'HEAD' || !keyRequired) return;
+    const provided = request.headers['x-api-key'];
+    if (!checkKey(typeof provided === 'string' ? provided : undefined)) {
+      request.log.warn({ route: request.url, ip: request.ip }, 'rejected: missing or wrong x-api-key');
+      return sendError(reply, new VigieError('UNAUTHORIZED', 'Missing or wrong x-api-key header. Send the key set in VIGIE_API_KEY.', 401));
+    }
+  });
+
+  app.get('/api/health', async () => ({ status: 'ok', role: 'worker', id: identity.id, version: identity.version }));
+
+  app.get('/api/v1/worker/health', async (_request, reply) => {
+    let storeReachable = true;
+    try {
+      await withDeadline(2000, () => store.ping());
+    } catch {
+      storeReachable = false;
+    }
+    // A worker whose store is gone cannot read its credentials: report it sick so that the
+    // coordinator routes around it instead of collecting NO_SCRAPING_COOKIES answers.
+    const healthy = storeReachable && !draining;
+    return reply.code(healthy ? 200 : 503).send({
+      status: healthy ? 'healthy' : draining ? 'draining' : 'unhealthy',
+      id: identity.id,
+      name: identity.name,
+      region: identity.region,
+      version: identity.version,
+      uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
+      inFlight,
+      store: { kind: store.kind, reachable: storeReachable },
+      customCommands: registry.customCommands().map((c) => c.name),
+    });
+  });
+
+  app.get('/metrics', async (_request, reply) => {
+    reply.header('content-type', metrics.registry.contentType);
+    return metrics.registry.metrics();
+  });
+
+  app.post('/api/v1/worker/execute', async (request, reply) => {
+    if (draining) {
+      return sendError(reply, new VigieError('SHUTTING_DOWN', 'This worker is shutting down; send the command to another worker.', 503));
+    }
+    const parsed = commandSchema.safeParse(request.body);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      const where = issue.path.length ? `${issue.path.join('.')}: ` : '';
+      const msg = issue.code === 'unrecognized_keys' ? `unknown field(s) ${issue.keys.join(', ')}` : `${where}${issue.message}`;
+      metrics.commands.inc({ type: 'invalid', outcome: 'INVALID_COMMAND' });
+      return sendError(reply, new VigieError('INVALID_COMMAND', `Invalid command: ${msg}. Expected { "type": ..., "payload": ... }.`, 400));
+    }
+    const { type, payload } = parsed.data;
+    const started = performance.now();
+    inFlight++;
+    metrics.inFlight.inc();
+    try {
+      const handler = registry.resolve(type);
+      const ms = deadlineFor(request.headers[DEADLINE_HEADER], config.commandTimeoutMs);
+      const data = await withDeadline(
+        ms,
+        (signal) => {
+          const ctx: CommandContext = { signal, deadline: Date.now() + ms, logger: request.log as unknown as Logger, store, config, worker: identity };
+          return handler(payload, ctx);
+        },
+        () => new VigieError('COMMAND_TIMEOUT', `The "${type}" command did not finish within ${ms} ms; it was abandoned.`, 504),
+        shutdown.signal,
+      );
+      metrics.commands.inc({ type, outcome: 'ok' });
+      request.log.info({ type, ms: elapsed(started) }, 'command ok');
+      return { success: true, data };
+    } catch (err) {
+      const e = err instanceof VigieError ? err : new VigieError('COMMAND_FAILED', `The "${type}" command failed: ${(err as Error).message}`, 500, { cause: err });
+      metrics.commands.inc({ type: typeLabel(type), outcome: e.code });
+      request.log.warn({ type, code: e.code, status: e.httpStatus, ms: elapsed(started) }, 'command failed');
+      return sendError(reply, e);
+    } finally {
+      metrics.duration.observe({ type: typeLabel(type) }, elapsed(started) / 1000);
+      metrics.inFlight.dec();
+      if (--inFlight === 0) idle?.();
+    }
+  });
+
+  return {
+    app,
+    inFlight: () => inFlight,
+    async drain(graceMs) {
+      draining = true;
+      if (inFlight === 0) return;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          logger.warn({ inFlight }, 'shutdown grace over; abandoning commands in flight');
+          shutdown.abort(new VigieError('SHUTTING_DOWN', 'The worker is shutting down.', 503));
+          resolve();
+        }, graceMs);
+        idle = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    },
+  };
+}
+
+function deadlineFor(header: string | string[] | undefined, max: number): number {
+  const asked = typeof header === 'string' ? Number(header) : NaN;
+  return Number.isFinite(asked) && asked > 0 ? Math.min(asked, max) : max;
+}
+
+function elapsed(started: number): number {
+  return Math.round(performance.now() - started);
+}
+
+/** Bounded label values: an attacker-chosen type must not grow the metrics without limit. */
+function typeLabel(type: string): string {
+  return ['check-alerts', 'scrape', 'generate-cookies', 'custom'].includes(type) ? type : 'unknown';
+}

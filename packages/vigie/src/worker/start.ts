@@ -1,0 +1,86 @@
+import type { VigieConfig } from '../config/load.js';
+import { ConfigError } from '../errors.js';
+import { isLoopback } from '../http/auth.js';
+import type { Logger } from '../observability/logger.js';
+import { createWorkerMetrics } from '../observability/metrics.js';
+import { registerSecret } from '../observability/secrets.js';
+import { openStore, type Store } from '../store/index.js';
+import { VERSION } from '../version.js';
+import { checkAlertsGuard } from './commands/check-alerts.js';
+import { echo } from './commands/echo.js';
+import { CommandRegistry } from './commands/registry.js';
+import type { WorkerIdentity } from './commands/types.js';
+import { loadPlugins } from './plugins.js';
+import { createWorkerServer } from './server.js';
+
+export const DEFAULT_WORKER_PORT = 8081;
+
+/** A running worker. */
+export interface RunningWorker {
+  url: string;
+  identity: WorkerIdentity;
+  registry: CommandRegistry;
+  /** Stops taking commands, lets those in flight finish (bounded by SHUTDOWN_GRACE_MS), closes the server and the store. */
+  close(): Promise<void>;
+}
+
+/** Checks the settings a worker cannot run without; throws ConfigError saying what to set. */
+export function checkWorkerConfig(config: VigieConfig): void {
+  const host = config.host ?? '127.0.0.1';
+  const keys = config.apiKey ?? [];
+  if (keys.length === 0 && !config.insecure) {
+    throw new ConfigError(
+      'VIGIE_API_KEY is not set: a worker without a key would run commands for anyone. ' +
+        'Set it (e.g. `export VIGIE_API_KEY=$(openssl rand -hex 32)`), or pass --insecure to run without one on loopback.',
+    );
+  }
+  if (keys.length === 0 && !isLoopback(host)) {
+    throw new ConfigError(`--insecure is only allowed on a loopback address, and HOST is ${host}. Set VIGIE_API_KEY to listen on ${host}.`);
+  }
+}
+
+/** Starts a worker: store, command registry (built-ins and plugins), HTTP server. */
+export async function startWorker(config: VigieConfig, logger: Logger): Promise<RunningWorker> {
+  checkWorkerConfig(config);
+  for (const k of config.apiKey ?? []) registerSecret(k);
+  if ((config.apiKey ?? []).some((k) => k.length < 16)) {
+    logger.warn('VIGIE_API_KEY is shorter than 16 characters; use a long random key (openssl rand -hex 32)');
+  }
+  const id = config.workerId ?? `worker-${config.workerRegion}`;
+  const identity: WorkerIdentity = { id, name: config.workerName ?? id, region: config.workerRegion, version: VERSION };
+  const log = logger.child({ worker: id, region: identity.region });
+
+  const registry = new CommandRegistry();
+  registry.registerCustom(echo);
+  registry.setHandler('check-alerts', checkAlertsGuard);
+  await loadPlugins(config.plugins, registry);
+
+  const store: Store = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, logger: log });
+  const server = createWorkerServer({ config, identity, registry, store, logger: log, metrics: createWorkerMetrics() });
+  try {
+    await server.app.listen({ host: config.host ?? '127.0.0.1', port: config.port ?? DEFAULT_WORKER_PORT });
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  const addr = server.app.server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : config.port;
+  const host = config.host ?? '127.0.0.1';
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  log.info({ url, store: store.kind, customCommands: registry.customCommands().map((c) => c.name) }, 'worker listening');
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    identity,
+    registry,
+    close: () =>
+      (closing ??= (async () => {
+        log.info({ inFlight: server.inFlight() }, 'worker stopping');
+        await server.drain(config.shutdownGraceMs);
+        await server.app.close();
+        await store.close();
+        log.info('worker stopped');
+      })()),
+  };
+}

@@ -1,0 +1,135 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/load.js';
+import { maskedConfig, maskUrl, previewSecret } from '../../src/config/mask.js';
+import { ConfigError } from '../../src/errors.js';
+import { tempDir } from '../helpers/vigie-process.js';
+
+const dirs: Array<{ cleanup: () => void }> = [];
+function folder(files: Record<string, string> = {}): string {
+  const d = tempDir('vigie-config-');
+  dirs.push(d);
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(d.path, name), text);
+  return d.path;
+}
+afterEach(() => dirs.splice(0).forEach((d) => d.cleanup()));
+
+function fail(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as Error).message;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('gives the seed defaults when nothing is set', () => {
+    const c = loadConfig({ env: {}, cwd: folder() });
+    expect(c).toMatchObject({
+      healthCheckIntervalMs: 60000,
+      alertCheckIntervalMs: 300000,
+      lbStrategy: 'random',
+      maxRetries: 3,
+      workerBanDurationMs: 1800000,
+      workerRequestTimeoutMs: 30000,
+      autoRunCycle: false,
+      enableFailover: false,
+      max403BeforeFailover: 3,
+      failoverRegions: ['cdg', 'iad', 'lhr'],
+      failoverCooldownMs: 300000,
+      redisLockTtlSeconds: 300,
+      configStoreMode: 'redis_first',
+      dataDir: '.vigie',
+      workers: [],
+    });
+    expect(c.redisUrl).toBeUndefined();
+  });
+
+  it('layers defaults < file < env < flags', () => {
+    const cwd = folder({ 'vigie.config.yaml': 'maxRetries: 5\nlbStrategy: round-robin\nworkerBanDurationMs: 1000\n' });
+    const c = loadConfig({ cwd, env: { MAX_RETRIES: '7', WORKER_BAN_DURATION_MS: '2000' }, flags: { maxRetries: '9' } });
+    expect(c.lbStrategy).toBe('round-robin'); // file over default
+    expect(c.workerBanDurationMs).toBe(2000); // env over file
+    expect(c.maxRetries).toBe(9); // flag over env
+  });
+
+  it('parses env booleans and lists', () => {
+    const c = loadConfig({ cwd: folder(), env: { AUTO_RUN_CYCLE: 'false', ENABLE_FAILOVER: 'yes', FAILOVER_REGIONS: 'ams, fra ,,sin' } });
+    expect(c.autoRunCycle).toBe(false);
+    expect(c.enableFailover).toBe(true);
+    expect(c.failoverRegions).toEqual(['ams', 'fra', 'sin']);
+  });
+
+  it('reads JSON files with a workers list, and env names as keys', () => {
+    const cwd = folder({
+      'w.json': JSON.stringify({ LB_STRATEGY: 'p2c-ewma', workers: [{ id: 'worker-fr', name: 'Worker FR', region: 'cdg', url: 'http://127.0.0.2:8081' }] }),
+    });
+    const c = loadConfig({ cwd, env: {}, configFile: 'w.json' });
+    expect(c.lbStrategy).toBe('p2c-ewma');
+    expect(c.workers).toEqual([{ id: 'worker-fr', name: 'Worker FR', region: 'cdg', url: 'http://127.0.0.2:8081' }]);
+    expect(c.configFile).toBe(join(cwd, 'w.json'));
+  });
+
+  it('names the key, the value and what is allowed for a bad env value', () => {
+    const msg = fail(() => loadConfig({ cwd: folder(), env: { LB_STRATEGY: 'fastest' } }));
+    expect(msg).toContain('LB_STRATEGY');
+    expect(msg).toContain('"fastest"');
+    expect(msg).toContain('random | round-robin | least-used | health-based | p2c-ewma');
+  });
+
+  it('rejects a non-number, a negative and an out-of-range number', () => {
+    expect(fail(() => loadConfig({ cwd: folder(), env: { MAX_RETRIES: 'three' } }))).toMatch(/MAX_RETRIES.*"three".*integer/);
+    expect(fail(() => loadConfig({ cwd: folder(), env: { HEALTH_CHECK_INTERVAL_MS: '-5' } }))).toContain('HEALTH_CHECK_INTERVAL_MS');
+    expect(fail(() => loadConfig({ cwd: folder(), env: { PORT: '70000' } }))).toContain('0–65535');
+  });
+
+  it('points at the file for a bad file value and for an unknown key', () => {
+    const cwd = folder({ 'vigie.config.json': '{"maxRetries": "lots"}' });
+    expect(fail(() => loadConfig({ cwd, env: {} }))).toMatch(/maxRetries in .*vigie\.config\.json/);
+    const cwd2 = folder({ 'vigie.config.json': '{"maxretries": 3}' });
+    expect(fail(() => loadConfig({ cwd: cwd2, env: {} }))).toContain('Did you mean "maxRetries"?');
+  });
+
+  it('reports a broken file, a missing explicit file and bad workers', () => {
+    expect(fail(() => loadConfig({ cwd: folder({ 'vigie.config.json': '{oops' }), env: {} }))).toMatch(/Cannot read config file/);
+    expect(fail(() => loadConfig({ cwd: folder(), env: {}, configFile: 'nope.yaml' }))).toMatch(/does not exist/);
+    const dup = folder({ 'vigie.config.json': JSON.stringify({ workers: [{ id: 'a', url: 'http://127.0.0.2:1' }, { id: 'a', url: 'http://127.0.0.3:1' }] }) });
+    expect(fail(() => loadConfig({ cwd: dup, env: {} }))).toContain('appears twice');
+    const badUrl = folder({ 'vigie.config.json': JSON.stringify({ workers: [{ id: 'a', url: 'ftp://x' }] }) });
+    expect(fail(() => loadConfig({ cwd: badUrl, env: {} }))).toMatch(/workers\[0\.url\]/);
+  });
+
+  it('checks that the pacing window is not inverted', () => {
+    expect(fail(() => loadConfig({ cwd: folder(), env: { REQUEST_DELAY_MIN_MS: '5000', REQUEST_DELAY_MAX_MS: '1000' } }))).toContain('REQUEST_DELAY_MIN_MS');
+  });
+
+  it('never shows a secret value in an error', () => {
+    const msg = fail(() => loadConfig({ cwd: folder(), env: { DATABASE_URL: 'mysql://u:hunter2secret@h/db' } }));
+    expect(msg).toContain('DATABASE_URL');
+    // url secrets are shown only through the error's value: the password must not be there either
+    expect(msg).not.toContain('hunter2secret');
+  });
+});
+
+describe('masking', () => {
+  it('masks whole secrets and URL passwords', () => {
+    const c = loadConfig({
+      cwd: folder(),
+      env: { VIGIE_API_KEY: 'k1-aaaaaaaaaaaa,k2-bbbbbbbbbbbb', DATABASE_URL: 'postgres://vigie:pw-s3cret@127.0.0.1:5432/vigie', TELEGRAM_BOT_TOKEN: '123:tok-s3cret' },
+    });
+    const shown = JSON.stringify(maskedConfig(c));
+    for (const s of ['k1-aaaaaaaaaaaa', 'k2-bbbbbbbbbbbb', 'pw-s3cret', 'tok-s3cret']) expect(shown).not.toContain(s);
+    expect(shown).toContain('postgres://vigie:****@127.0.0.1:5432/vigie');
+    expect(maskUrl('redis://127.0.0.1:6379')).toBe('redis://127.0.0.1:6379');
+  });
+
+  it('previews cookies by name only, and other secrets by length and fingerprint', () => {
+    const p = previewSecret('session=abc123secret; csrf=zzz999');
+    expect(p).toMatch(/^session=\*\*\*\*; csrf=\*\*\*\* \(\d+ chars, sha256:[0-9a-f]{8}\)$/);
+    expect(p).not.toContain('abc123secret');
+    expect(previewSecret('opaque-bearer-token')).toMatch(/^\*\*\*\* \(19 chars, sha256:[0-9a-f]{8}\)$/);
+  });
+});
