@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { renderConfigTable } from '../config/docs.js';
 import { maskedConfig } from '../config/mask.js';
 import { action, configFrom } from './common.js';
 
@@ -12,6 +13,19 @@ export function registerConfigCommand(program: Command): void {
       action(async (_opts: unknown, cmd: Command) => {
         const effective = configFrom(cmd);
         process.stdout.write(`${JSON.stringify(maskedConfig(effective), null, 2)}\n`);
+      }),
+    );
+}
+
+/** `vigie config docs`: prints the settings table (the README's is generated from it). */
+export function registerConfigDocsCommand(program: Command): void {
+  const config = program.commands.find((c) => c.name() === 'config')!;
+  config
+    .command('docs')
+    .description('print every setting with its env name, default and meaning (Markdown)')
+    .action(
+      action(async () => {
+        process.stdout.write(`${renderConfigTable()}\n`);
       }),
     );
 }

@@ -1,8 +1,10 @@
 import { Command } from 'commander';
 import { VERSION } from '../version.js';
 import { reportError } from './common.js';
-import { registerConfigCommand } from './config.js';
+import { registerCoordinatorCommand } from './coordinator.js';
+import { registerConfigCommand, registerConfigDocsCommand } from './config.js';
 import { registerCredentialsCommand } from './credentials.js';
+import { registerUpCommand } from './up.js';
 import { registerWorkerCommand } from './worker.js';
 
 /** Builds the `vigie` program with every command. */
@@ -14,8 +16,11 @@ export function buildProgram(): Command {
     .option('--data-dir <dir>', 'data folder for the embedded store (VIGIE_DATA_DIR, default .vigie)')
     .option('--log-level <level>', 'trace | debug | info | warn | error (LOG_LEVEL)')
     .showHelpAfterError('(run `vigie --help` for the commands)');
+  registerUpCommand(program);
+  registerCoordinatorCommand(program);
   registerWorkerCommand(program);
   registerConfigCommand(program);
+  registerConfigDocsCommand(program);
   registerCredentialsCommand(program);
   return program;
 }

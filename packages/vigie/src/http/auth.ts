@@ -1,4 +1,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
+import type { VigieConfig } from '../config/load.js';
+import { ConfigError } from '../errors.js';
+import type { Logger } from '../observability/logger.js';
+import { registerSecret } from '../observability/secrets.js';
 
 /**
  * Checks an `x-api-key` against the configured keys in constant time. Keys are hashed first
@@ -24,4 +28,25 @@ function sha256(s: string): Buffer {
 export function isLoopback(host: string): boolean {
   const h = host.replace(/^\[|\]$/g, '').toLowerCase();
   return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
+}
+
+/**
+ * Checks the API key settings of a server (worker or coordinator) and registers the keys as
+ * secrets to scrub from logs. Without a key a server would run commands for anyone: refused
+ * unless `--insecure` on a loopback address.
+ */
+export function checkApiKeyConfig(config: VigieConfig, logger: Logger): void {
+  const host = config.host ?? '127.0.0.1';
+  const keys = config.apiKey ?? [];
+  if (keys.length === 0 && !config.insecure) {
+    throw new ConfigError(
+      'VIGIE_API_KEY is not set: a server without a key would run commands for anyone. ' +
+        'Set it (e.g. `export VIGIE_API_KEY=$(openssl rand -hex 32)`), or pass --insecure to run without one on loopback.',
+    );
+  }
+  if (keys.length === 0 && !isLoopback(host)) {
+    throw new ConfigError(`--insecure is only allowed on a loopback address, and HOST is ${host}. Set VIGIE_API_KEY to listen on ${host}.`);
+  }
+  for (const k of keys) registerSecret(k);
+  if (keys.some((k) => k.length < 16)) logger.warn('VIGIE_API_KEY is shorter than 16 characters; use a long random key (openssl rand -hex 32)');
 }

@@ -27,3 +27,53 @@ export function createWorkerMetrics() {
   };
 }
 export type WorkerMetrics = ReturnType<typeof createWorkerMetrics>;
+
+/** The coordinator's Prometheus metrics. */
+export function createCoordinatorMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'vigie_' });
+  return {
+    registry,
+    dispatches: new Counter({
+      name: 'vigie_dispatch_total',
+      help: 'Commands sent through the balancer, by outcome (ok or error code).',
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+    }),
+    attempts: new Counter({
+      name: 'vigie_dispatch_attempt_failures_total',
+      help: 'Failed tries on a worker, by worker and reason.',
+      labelNames: ['worker', 'reason'] as const,
+      registers: [registry],
+    }),
+    dispatchDuration: new Histogram({
+      name: 'vigie_dispatch_duration_seconds',
+      help: 'Time to answer a command sent through the balancer, retries included.',
+      buckets: [0.001, 0.005, 0.025, 0.1, 0.5, 1, 5, 30],
+      registers: [registry],
+    }),
+    cycles: new Counter({
+      name: 'vigie_alert_cycles_total',
+      help: 'Alert cycles, by status (ok, partial, failed, skipped).',
+      labelNames: ['status'] as const,
+      registers: [registry],
+    }),
+    alertsChecked: new Counter({
+      name: 'vigie_alerts_checked_total',
+      help: 'Alerts checked by cycles, by result (checked, failed).',
+      labelNames: ['result'] as const,
+      registers: [registry],
+    }),
+    workersAvailable: new Gauge({
+      name: 'vigie_workers_available',
+      help: 'Workers healthy and not banned.',
+      registers: [registry],
+    }),
+    workersBanned: new Gauge({
+      name: 'vigie_workers_banned',
+      help: 'Workers banned now.',
+      registers: [registry],
+    }),
+  };
+}
+export type CoordinatorMetrics = ReturnType<typeof createCoordinatorMetrics>;

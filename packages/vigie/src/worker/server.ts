@@ -1,9 +1,9 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { VigieConfig } from '../config/load.js';
 import { VigieError } from '../errors.js';
-import { createKeyCheck } from '../http/auth.js';
-import { installErrorHandler, sendError } from '../http/errors.js';
+import { createHttpApp } from '../http/app.js';
+import { sendError } from '../http/errors.js';
 import type { Logger } from '../observability/logger.js';
 import type { WorkerMetrics } from '../observability/metrics.js';
 import type { Store } from '../store/index.js';
@@ -43,32 +43,12 @@ export interface WorkerServer {
 export function createWorkerServer(deps: WorkerServerDeps): WorkerServer {
   const { config, identity, registry, store, logger, metrics } = deps;
   const startedAt = Date.now();
-  const checkKey = createKeyCheck(config.apiKey ?? []);
-  const keyRequired = (config.apiKey ?? []).length > 0;
   const shutdown = new AbortController();
   let inFlight = 0;
   let draining = false;
   let idle: (() => void) | undefined;
 
-  const app = Fastify({
-    loggerInstance: logger as FastifyBaseLogger,
-    disableRequestLogging: true,
-    bodyLimit: config.maxBodyBytes,
-    // Behind Fly's proxy the client address is in X-Forwarded-For; logs only, never trusted for auth.
-    trustProxy: false,
-  });
-  installErrorHandler(app);
-
-  // Auth runs onRequest, before the body is read or parsed: a wrong key costs the worker nothing
-  // and runs nothing, whatever the body holds.
-  app.addHook('onRequest', async (request, reply) => {
-    if (request.method === 'GET' || request.method === 'HEAD' || !keyRequired) return;
-    const provided = request.headers['x-api-key'];
-    if (!checkKey(typeof provided === 'string' ? provided : undefined)) {
-      request.log.warn({ route: request.url, ip: request.ip }, 'rejected: missing or wrong x-api-key');
-      return sendError(reply, new VigieError('UNAUTHORIZED', 'Missing or wrong x-api-key header. Send the key set in VIGIE_API_KEY.', 401));
-    }
-  });
+  const app = createHttpApp({ logger, bodyLimit: config.maxBodyBytes, apiKeys: config.apiKey ?? [], metrics: metrics.registry });
 
   app.get('/api/health', async () => ({ status: 'ok', role: 'worker', id: identity.id, version: identity.version }));
 
@@ -93,11 +73,6 @@ export function createWorkerServer(deps: WorkerServerDeps): WorkerServer {
       store: { kind: store.kind, reachable: storeReachable },
       customCommands: registry.customCommands().map((c) => c.name),
     });
-  });
-
-  app.get('/metrics', async (_request, reply) => {
-    reply.header('content-type', metrics.registry.contentType);
-    return metrics.registry.metrics();
   });
 
   app.post('/api/v1/worker/execute', async (request, reply) => {

@@ -1,9 +1,7 @@
 import type { VigieConfig } from '../config/load.js';
-import { ConfigError } from '../errors.js';
-import { isLoopback } from '../http/auth.js';
+import { checkApiKeyConfig } from '../http/auth.js';
 import type { Logger } from '../observability/logger.js';
 import { createWorkerMetrics } from '../observability/metrics.js';
-import { registerSecret } from '../observability/secrets.js';
 import { openStore, type Store } from '../store/index.js';
 import { VERSION } from '../version.js';
 import { checkAlertsGuard } from './commands/check-alerts.js';
@@ -24,28 +22,9 @@ export interface RunningWorker {
   close(): Promise<void>;
 }
 
-/** Checks the settings a worker cannot run without; throws ConfigError saying what to set. */
-export function checkWorkerConfig(config: VigieConfig): void {
-  const host = config.host ?? '127.0.0.1';
-  const keys = config.apiKey ?? [];
-  if (keys.length === 0 && !config.insecure) {
-    throw new ConfigError(
-      'VIGIE_API_KEY is not set: a worker without a key would run commands for anyone. ' +
-        'Set it (e.g. `export VIGIE_API_KEY=$(openssl rand -hex 32)`), or pass --insecure to run without one on loopback.',
-    );
-  }
-  if (keys.length === 0 && !isLoopback(host)) {
-    throw new ConfigError(`--insecure is only allowed on a loopback address, and HOST is ${host}. Set VIGIE_API_KEY to listen on ${host}.`);
-  }
-}
-
 /** Starts a worker: store, command registry (built-ins and plugins), HTTP server. */
 export async function startWorker(config: VigieConfig, logger: Logger): Promise<RunningWorker> {
-  checkWorkerConfig(config);
-  for (const k of config.apiKey ?? []) registerSecret(k);
-  if ((config.apiKey ?? []).some((k) => k.length < 16)) {
-    logger.warn('VIGIE_API_KEY is shorter than 16 characters; use a long random key (openssl rand -hex 32)');
-  }
+  checkApiKeyConfig(config, logger);
   const id = config.workerId ?? `worker-${config.workerRegion}`;
   const identity: WorkerIdentity = { id, name: config.workerName ?? id, region: config.workerRegion, version: VERSION };
   const log = logger.child({ worker: id, region: identity.region });

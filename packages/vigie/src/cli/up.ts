@@ -1,0 +1,26 @@
+import type { Command } from 'commander';
+import { up } from '../up/up.js';
+import { action, collect, configFrom, loggerFor, onShutdownSignal } from './common.js';
+
+/** `vigie up`: the whole fleet on this machine, one command. */
+export function registerUpCommand(program: Command): void {
+  program
+    .command('up')
+    .description('run a coordinator (127.0.0.1:8080) and local workers (127.0.0.2, .3, …) on the embedded store')
+    .option('--workers <n>', 'number of local workers', '3')
+    .option('--port <port>', 'coordinator port (PORT, default 8080)')
+    .option('--worker-port <port>', 'port of each local worker (each has its own address)', '8081')
+    .option('--plugin <module>', 'custom command module for the workers (repeatable)', collect)
+    .action(
+      action(async (flags: { workers: string; port?: string; workerPort: string; plugin?: string[] }, cmd: Command) => {
+        const config = configFrom(cmd, { port: flags.port, host: '127.0.0.1', plugins: flags.plugin });
+        const logger = loggerFor(config, { role: 'coordinator' });
+        const fleet = await up(config, logger, {
+          workers: Number(flags.workers),
+          workerPort: Number(flags.workerPort),
+          print: (line) => process.stderr.write(`${line}\n`),
+        });
+        onShutdownSignal(logger, () => fleet.stop());
+      }),
+    );
+}

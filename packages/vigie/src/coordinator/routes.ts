@@ -1,0 +1,96 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { workerEntrySchema } from '../config/load.js';
+import { VigieError } from '../errors.js';
+import { sendError } from '../http/errors.js';
+import type { Store } from '../store/index.js';
+import { withDeadline } from '../util/deadline.js';
+import type { CycleScheduler } from './scheduler.js';
+import type { Dispatcher } from './dispatcher.js';
+import type { Fleet } from './fleet.js';
+
+const commandSchema = z.object({ type: z.string().min(1), payload: z.unknown().optional() }).strict();
+
+export interface CoordinatorRoutesDeps {
+  fleet: Fleet;
+  dispatcher: Dispatcher;
+  store: Store;
+  cycles: CycleScheduler;
+  version: string;
+  startedAt: number;
+  onDispatch?: (ok: boolean, code: string, seconds: number) => void;
+}
+
+/** The coordinator's HTTP API (the seed's endpoints, plus runtime registry and run history). */
+export function registerCoordinatorRoutes(app: FastifyInstance, deps: CoordinatorRoutesDeps): void {
+  const { fleet, dispatcher, store } = deps;
+
+  app.get('/api/health', async (_request, reply) => {
+    let storeReachable = true;
+    try {
+      await withDeadline(2000, () => store.ping());
+    } catch {
+      storeReachable = false;
+    }
+    const stats = fleet.stats(Date.now());
+    return reply.code(storeReachable ? 200 : 503).send({
+      status: storeReachable ? 'ok' : 'unhealthy',
+      role: 'coordinator',
+      version: deps.version,
+      uptimeSeconds: Math.round((Date.now() - deps.startedAt) / 1000),
+      store: { kind: store.kind, reachable: storeReachable },
+      workers: { total: stats.totalWorkers, available: stats.availableWorkers },
+    });
+  });
+
+  app.get('/api/v1/worker/main/stats', async () => fleet.stats(Date.now()));
+
+  app.get('/api/v1/worker/main/workers', async () => ({ workers: fleet.list().map(({ id, name, region, url, origin }) => ({ id, name, region, url, origin })) }));
+
+  app.post('/api/v1/worker/main/workers', async (request, reply) => {
+    const parsed = workerEntrySchema.safeParse(request.body);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      return sendError(reply, new VigieError('INVALID_WORKER', `Invalid worker: ${issue.path.join('.') || 'body'}: ${issue.message}. Expected { "id", "url", "name"?, "region"? }.`, 400));
+    }
+    const w = await fleet.add(parsed.data);
+    return reply.code(201).send({ success: true, worker: { id: w.id, name: w.name, region: w.region, url: w.url, origin: w.origin } });
+  });
+
+  app.delete<{ Params: { id: string } }>('/api/v1/worker/main/workers/:id', async (request) => {
+    await fleet.remove(request.params.id);
+    return { success: true };
+  });
+
+  app.post('/api/v1/worker/main/execute', async (request, reply) => {
+    const parsed = commandSchema.safeParse(request.body);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      return sendError(reply, new VigieError('INVALID_COMMAND', `Invalid command: ${issue.path.join('.') || 'body'}: ${issue.message}. Expected { "type": ..., "payload": ... }.`, 400));
+    }
+    const t0 = performance.now();
+    const result = await dispatcher.dispatch(parsed.data);
+    deps.onDispatch?.(result.ok, result.ok ? 'ok' : result.code, (performance.now() - t0) / 1000);
+    if (result.ok) return { success: true, data: result.data, workerId: result.workerId, attempts: result.attempts.length };
+    return reply.code(result.httpStatus).send({
+      success: false,
+      error: result.code,
+      code: result.code,
+      message: result.message,
+      httpStatus: result.httpStatus,
+      attempts: result.attempts,
+    });
+  });
+
+  app.post('/api/v1/alerts/run-once', async () => {
+    return { success: true, data: await deps.cycles.runOnce('manual') };
+  });
+
+  app.get<{ Querystring: { limit?: string } }>('/api/v1/alerts/runs', async (request, reply) => {
+    const limit = request.query.limit === undefined ? 20 : Number(request.query.limit);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 500) {
+      return sendError(reply, new VigieError('INVALID_QUERY', 'limit must be an integer from 1 to 500.', 400));
+    }
+    return { runs: await store.alertRuns.listRecent(limit) };
+  });
+}

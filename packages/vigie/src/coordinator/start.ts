@@ -1,0 +1,118 @@
+import type { VigieConfig } from '../config/load.js';
+import { createHttpApp } from '../http/app.js';
+import { checkApiKeyConfig } from '../http/auth.js';
+import type { Logger } from '../observability/logger.js';
+import { createCoordinatorMetrics } from '../observability/metrics.js';
+import { openStore, type Store } from '../store/index.js';
+import { VERSION } from '../version.js';
+import { createBalancer } from './balancer/index.js';
+import { CycleRunner } from './cycle-runner.js';
+import { Dispatcher } from './dispatcher.js';
+import { Fleet } from './fleet.js';
+import { HealthChecker } from './health-checker.js';
+import { registerCoordinatorRoutes } from './routes.js';
+import { CycleScheduler } from './scheduler.js';
+import { WorkerClient } from './worker-client.js';
+
+export const DEFAULT_COORDINATOR_PORT = 8080;
+const FLUSH_INTERVAL_MS = 1000;
+
+/** A running coordinator. */
+export interface RunningCoordinator {
+  url: string;
+  fleet: Fleet;
+  store: Store;
+  scheduler: CycleScheduler;
+  /** Stops the loops (waiting for a cycle in progress), flushes counters, closes the server and the store. */
+  close(): Promise<void>;
+}
+
+/** Starts the coordinator: store, fleet, health checks, balancer, dispatcher, cycles, HTTP API. */
+export async function startCoordinator(config: VigieConfig, logger: Logger): Promise<RunningCoordinator> {
+  checkApiKeyConfig(config, logger);
+  const store = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, logger: logger });
+  const fleet = await Fleet.load(store, config.workers, logger);
+  const metrics = createCoordinatorMetrics();
+  const balancer = createBalancer(config.lbStrategy);
+  for (const w of fleet.list()) balancer.restore?.(w.id, w);
+  const client = new WorkerClient({ apiKey: config.apiKey?.[0] });
+  const health = new HealthChecker({ fleet, client, logger: logger, intervalMs: config.healthCheckIntervalMs, timeoutMs: config.healthCheckTimeoutMs });
+  const dispatcher = new Dispatcher({
+    fleet, balancer, client, health, logger: logger,
+    maxAttempts: config.maxRetries,
+    requestTimeoutMs: config.workerRequestTimeoutMs,
+    banBaseMs: config.workerBanDurationMs,
+    banMaxMs: config.workerBanMaxMs,
+    onAttempt: (a) => metrics.attempts.inc({ worker: a.workerId, reason: a.error ?? 'unknown' }),
+  });
+  const runner = new CycleRunner({ store, fleet, dispatcher, logger: logger });
+  const scheduler = new CycleScheduler({
+    runner,
+    initialDelayMs: config.alertInitialDelayMs,
+    intervalMs: config.alertCheckIntervalMs,
+    logger: logger,
+    onCycle: (s) => {
+      metrics.cycles.inc({ status: s.status });
+      metrics.alertsChecked.inc({ result: 'checked' }, s.alertsChecked);
+      metrics.alertsChecked.inc({ result: 'failed' }, s.alertsFailed);
+    },
+  });
+
+  const startedAt = Date.now();
+  const app = createHttpApp({ logger: logger, bodyLimit: config.maxBodyBytes, apiKeys: config.apiKey ?? [], metrics: metrics.registry });
+  registerCoordinatorRoutes(app, {
+    fleet, dispatcher, store, cycles: scheduler, version: VERSION, startedAt,
+    onDispatch: (_ok, code, seconds) => {
+      metrics.dispatches.inc({ outcome: code });
+      metrics.dispatchDuration.observe(seconds);
+    },
+  });
+
+  logger.info({ strategy: config.lbStrategy, workers: fleet.list().length }, `coordinator starting: strategy ${config.lbStrategy}, ${fleet.list().length} worker(s)`);
+  for (const w of fleet.list()) logger.info({ worker: w.id, url: w.url }, `   - ${w.name} (${w.region}): ${w.url}`);
+  await health.start();
+
+  const flushTimer = setInterval(() => {
+    const s = fleet.stats(Date.now());
+    metrics.workersAvailable.set(s.availableWorkers);
+    metrics.workersBanned.set(s.bannedWorkers);
+    void fleet.flush();
+  }, FLUSH_INTERVAL_MS);
+  flushTimer.unref();
+
+  const host = config.host ?? '127.0.0.1';
+  try {
+    await app.listen({ host, port: config.port ?? DEFAULT_COORDINATOR_PORT });
+  } catch (err) {
+    clearInterval(flushTimer);
+    await health.stop();
+    await client.close();
+    await store.close();
+    throw err;
+  }
+  scheduler.start();
+  const addr = app.server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : config.port;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  logger.info({ url, alertIntervalMs: config.alertCheckIntervalMs, firstCycleInMs: config.alertInitialDelayMs }, 'coordinator listening');
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    fleet,
+    store,
+    scheduler,
+    close: () =>
+      (closing ??= (async () => {
+        logger.info('coordinator stopping');
+        await scheduler.stop();
+        await health.stop();
+        clearInterval(flushTimer);
+        await app.close();
+        await fleet.flush();
+        await client.close();
+        await store.close();
+        logger.info('coordinator stopped');
+      })()),
+  };
+}

@@ -1,0 +1,127 @@
+import { Agent, errors as undiciErrors, request } from 'undici';
+import type { AttemptFailure } from './policy/retry-plan.js';
+
+/** A command as the worker protocol carries it. */
+export interface Command {
+  type: string;
+  payload?: unknown;
+}
+
+/** What one call to a worker gave. */
+export type CallResult =
+  | { ok: true; status: number; data: unknown; latencyMs: number }
+  | { ok: false; failure: AttemptFailure; status?: number; body?: unknown; message: string; latencyMs: number };
+
+export interface WorkerClientOptions {
+  /** Sent as `x-api-key` (the first of VIGIE_API_KEY's list). */
+  apiKey: string | undefined;
+  /** Largest answer read from a worker; a bigger one is a worker error, not an out-of-memory. */
+  maxResponseBytes?: number;
+}
+
+const DEADLINE_HEADER = 'x-vigie-deadline-ms';
+
+/**
+ * HTTP to the workers: keep-alive pools (one per worker origin), every call bounded by a
+ * timeout, every failure sorted into network / timeout / http so that the retry policy can
+ * tell "may not have reached the worker" from "the worker said no".
+ */
+export class WorkerClient {
+  private readonly agent = new Agent({ keepAliveTimeout: 30_000, connections: 128, pipelining: 1 });
+  private readonly maxResponseBytes: number;
+
+  constructor(private readonly opts: WorkerClientOptions) {
+    this.maxResponseBytes = opts.maxResponseBytes ?? 32 * 1024 * 1024;
+  }
+
+  /** POSTs `command` to the worker's /api/v1/worker/execute. */
+  async execute(baseUrl: string, command: Command, timeoutMs: number, signal?: AbortSignal): Promise<CallResult> {
+    return this.call(baseUrl, '/api/v1/worker/execute', timeoutMs, signal, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        ...(this.opts.apiKey ? { 'x-api-key': this.opts.apiKey } : {}),
+        // The worker stops a little before we give up, so that its 504 reaches us.
+        [DEADLINE_HEADER]: String(Math.max(100, timeoutMs - 250)),
+      },
+      body: JSON.stringify(command),
+    });
+  }
+
+  /** GETs the worker's /api/v1/worker/health. */
+  async health(baseUrl: string, timeoutMs: number, signal?: AbortSignal): Promise<CallResult> {
+    return this.call(baseUrl, '/api/v1/worker/health', timeoutMs, signal, { method: 'GET' });
+  }
+
+  /** Closes every pooled connection. */
+  async close(): Promise<void> {
+    await this.agent.close();
+  }
+
+  private async call(
+    baseUrl: string,
+    path: string,
+    timeoutMs: number,
+    signal: AbortSignal | undefined,
+    init: { method: 'GET' | 'POST'; headers?: Record<string, string>; body?: string },
+  ): Promise<CallResult> {
+    const started = performance.now();
+    const latency = () => Math.round((performance.now() - started) * 10) / 10;
+    const timeout = AbortSignal.timeout(timeoutMs);
+    const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
+    try {
+      const res = await request(new URL(path, baseUrl), { ...init, dispatcher: this.agent, signal: combined });
+      const text = await readBounded(res.body, this.maxResponseBytes);
+      let body: unknown;
+      try {
+        body = JSON.parse(text);
+      } catch {
+        body = undefined;
+      }
+      if (res.statusCode >= 200 && res.statusCode < 300 && isObject(body) && body.success !== false) {
+        return { ok: true, status: res.statusCode, data: 'data' in body ? body.data : body, latencyMs: latency() };
+      }
+      const error = isObject(body) && typeof body.error === 'string' ? body.error : undefined;
+      const message = isObject(body) && typeof body.message === 'string' ? body.message : (error ?? `HTTP ${res.statusCode}`);
+      // A 2xx with an unreadable body is the worker's fault, as a 5xx would be.
+      const status = res.statusCode >= 200 && res.statusCode < 300 ? 502 : res.statusCode;
+      return { ok: false, failure: { kind: 'http', status, ...(error ? { error } : {}) }, status, body, message, latencyMs: latency() };
+    } catch (err) {
+      if (timeout.aborted && !signal?.aborted) {
+        return { ok: false, failure: { kind: 'timeout' }, message: `no answer within ${timeoutMs} ms`, latencyMs: latency() };
+      }
+      const code = errorCode(err);
+      return { ok: false, failure: { kind: 'network', ...(code ? { code } : {}) }, message: describeNetworkError(err), latencyMs: latency() };
+    }
+  }
+}
+
+async function readBounded(body: AsyncIterable<Buffer> & { destroy?: (err?: Error) => void }, max: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += chunk.length;
+    if (size > max) {
+      body.destroy?.(new Error('response too large'));
+      throw new undiciErrors.ResponseExceededMaxSizeError(`answer over ${max} bytes`);
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function errorCode(err: unknown): string | undefined {
+  const e = err as { code?: unknown; cause?: { code?: unknown } };
+  const code = e?.code ?? e?.cause?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+function describeNetworkError(err: unknown): string {
+  const code = errorCode(err);
+  const msg = err instanceof Error ? err.message : String(err);
+  return code ? `${code}: ${msg}` : msg;
+}

@@ -1,0 +1,32 @@
+/** Stable codes callers can branch on; messages are for humans and may change. */
+export type StoreErrorCode =
+  | 'STORE_UNREACHABLE'
+  | 'STORE_MIGRATION_FAILED'
+  | 'STORE_INVALID_CONFIG'
+  | 'SLOT_TAKEN'
+  | 'UNKNOWN_WORKER';
+
+/** A store failure with a stable `code` and a message that says what to do next. */
+export class StoreError extends Error {
+  override readonly name = 'StoreError';
+  readonly code: StoreErrorCode;
+  /** Driver error code (e.g. ECONNREFUSED, 28P01), useful in logs; never holds secrets. */
+  readonly detail: string | undefined;
+
+  constructor(code: StoreErrorCode, message: string, detail?: string) {
+    super(message);
+    this.code = code;
+    this.detail = detail;
+  }
+}
+
+/** True when `err` is a StoreError (with the given code, if any). */
+export function isStoreError(err: unknown, code?: StoreErrorCode): err is StoreError {
+  return err instanceof StoreError && (code === undefined || err.code === code);
+}
+
+/** True for a foreign-key violation on either backend. */
+export function isForeignKeyViolation(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === 'SQLITE_CONSTRAINT_FOREIGNKEY' || code === '23503';
+}

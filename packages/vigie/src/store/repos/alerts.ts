@@ -1,0 +1,168 @@
+import { randomUUID } from 'node:crypto';
+import type { Kysely, Selectable } from 'kysely';
+import type { AlertsTable, Database } from '../schema.js';
+import { fromBool, fromJson, toBool, toCount, toJson } from '../codec.js';
+
+/** Where a match is sent; `channel` picks the notifier, the rest is the notifier's business. */
+export interface NotifyTarget {
+  channel: string;
+  [key: string]: unknown;
+}
+
+/** A saved search. */
+export interface Alert {
+  id: string;
+  name: string;
+  source: string;
+  query: string;
+  priceMin: number | null;
+  priceMax: number | null;
+  conditions: string[];
+  includeWords: string[];
+  excludeWords: string[];
+  notify: NotifyTarget[];
+  active: boolean;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** What `create` takes; lists default to empty, `active` to true, `id` to a new UUID. */
+export interface AlertInput {
+  id?: string;
+  name: string;
+  source: string;
+  query: string;
+  priceMin?: number | null;
+  priceMax?: number | null;
+  conditions?: string[];
+  includeWords?: string[];
+  excludeWords?: string[];
+  notify?: NotifyTarget[];
+  active?: boolean;
+}
+
+/** Fields `update` may change; absent fields keep their value. */
+export type AlertPatch = Partial<Omit<AlertInput, 'id'>>;
+
+export interface AlertsRepo {
+  /** Creates an alert and returns it. */
+  create(input: AlertInput, now?: number): Promise<Alert>;
+  /** One alert, or undefined. */
+  get(id: string): Promise<Alert | undefined>;
+  /** Alerts in creation order, optionally only the active ones. */
+  list(opts?: { activeOnly?: boolean }): Promise<Alert[]>;
+  /** Patches an alert; undefined if it does not exist. */
+  update(id: string, patch: AlertPatch, now?: number): Promise<Alert | undefined>;
+  /** Turns an alert on or off; false if it does not exist. */
+  setActive(id: string, active: boolean, now?: number): Promise<boolean>;
+  /** Deletes an alert with its seen items and matches; false if it did not exist. */
+  remove(id: string): Promise<boolean>;
+  /** How many alerts are active (a cycle with none is skipped). */
+  countActive(): Promise<number>;
+}
+
+function toAlert(r: Selectable<AlertsTable>): Alert {
+  return {
+    id: r.id,
+    name: r.name,
+    source: r.source,
+    query: r.query,
+    priceMin: r.price_min,
+    priceMax: r.price_max,
+    conditions: fromJson(r.conditions, []),
+    includeWords: fromJson(r.include_words, []),
+    excludeWords: fromJson(r.exclude_words, []),
+    notify: fromJson(r.notify, []),
+    active: fromBool(r.active),
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+}
+
+function patchColumns(p: AlertPatch) {
+  return {
+    ...(p.name !== undefined && { name: p.name }),
+    ...(p.source !== undefined && { source: p.source }),
+    ...(p.query !== undefined && { query: p.query }),
+    ...(p.priceMin !== undefined && { price_min: p.priceMin }),
+    ...(p.priceMax !== undefined && { price_max: p.priceMax }),
+    ...(p.conditions !== undefined && { conditions: toJson(p.conditions) }),
+    ...(p.includeWords !== undefined && { include_words: toJson(p.includeWords) }),
+    ...(p.excludeWords !== undefined && { exclude_words: toJson(p.excludeWords) }),
+    ...(p.notify !== undefined && { notify: toJson(p.notify) }),
+    ...(p.active !== undefined && { active: toBool(p.active) }),
+  };
+}
+
+/** Builds the alerts repository over a Kysely instance or transaction. */
+export function createAlertsRepo(db: Kysely<Database>): AlertsRepo {
+  return {
+    async create(input, now = Date.now()) {
+      const row = await db
+        .insertInto('alerts')
+        .values({
+          id: input.id ?? randomUUID(),
+          name: input.name,
+          source: input.source,
+          query: input.query,
+          price_min: input.priceMin ?? null,
+          price_max: input.priceMax ?? null,
+          conditions: toJson(input.conditions ?? []),
+          include_words: toJson(input.includeWords ?? []),
+          exclude_words: toJson(input.excludeWords ?? []),
+          notify: toJson(input.notify ?? []),
+          active: toBool(input.active ?? true),
+          created_at: now,
+          updated_at: now,
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      return toAlert(row);
+    },
+
+    async get(id) {
+      const row = await db.selectFrom('alerts').selectAll().where('id', '=', id).executeTakeFirst();
+      return row && toAlert(row);
+    },
+
+    async list(opts = {}) {
+      let q = db.selectFrom('alerts').selectAll();
+      if (opts.activeOnly) q = q.where('active', '=', toBool(true));
+      const rows = await q.orderBy('created_at').orderBy('id').execute();
+      return rows.map(toAlert);
+    },
+
+    async update(id, patch, now = Date.now()) {
+      const row = await db
+        .updateTable('alerts')
+        .set({ ...patchColumns(patch), updated_at: now })
+        .where('id', '=', id)
+        .returningAll()
+        .executeTakeFirst();
+      return row && toAlert(row);
+    },
+
+    async setActive(id, active, now = Date.now()) {
+      const res = await db
+        .updateTable('alerts')
+        .set({ active: toBool(active), updated_at: now })
+        .where('id', '=', id)
+        .executeTakeFirst();
+      return res.numUpdatedRows > 0n;
+    },
+
+    async remove(id) {
+      const res = await db.deleteFrom('alerts').where('id', '=', id).executeTakeFirst();
+      return res.numDeletedRows > 0n;
+    },
+
+    async countActive() {
+      const row = await db
+        .selectFrom('alerts')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .where('active', '=', toBool(true))
+        .executeTakeFirstOrThrow();
+      return toCount(row.n);
+    },
+  };
+}

@@ -1,0 +1,97 @@
+import { fileURLToPath } from 'node:url';
+import type { VigieConfig } from '../config/load.js';
+import { startCoordinator, type RunningCoordinator } from '../coordinator/start.js';
+import type { Logger } from '../observability/logger.js';
+import { localApiKey } from './api-key.js';
+import { LocalWorker } from './local-worker.js';
+
+const VIGIE_BIN = fileURLToPath(new URL('../../bin/vigie.js', import.meta.url));
+
+export interface UpOptions {
+  workers: number;
+  workerPort: number;
+  /** Print the URLs and key for a human (off in tests that parse logs). */
+  print: (line: string) => void;
+}
+
+/** A running local fleet. */
+export interface RunningFleet {
+  coordinator: RunningCoordinator;
+  workers: LocalWorker[];
+  apiKey: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * `vigie up`: N local workers on 127.0.0.2, .3, … as child processes (restarted when they die)
+ * and the coordinator in this process, all on the embedded store in the data folder.
+ */
+export async function up(config: VigieConfig, logger: Logger, opts: UpOptions): Promise<RunningFleet> {
+  if (opts.workers < 1 || opts.workers > 250) throw new Error('--workers must be between 1 and 250');
+  const { key, generated, file } = localApiKey(config.dataDir, config.apiKey);
+  const specs = Array.from({ length: opts.workers }, (_, i) => {
+    const host = `127.0.0.${i + 2}`;
+    const id = `worker-${i + 1}`;
+    return {
+      id,
+      name: `Worker ${i + 1}`,
+      region: `local-${i + 1}`,
+      host,
+      port: opts.workerPort,
+      args: [VIGIE_BIN, 'worker', '--id', id, '--name', `Worker ${i + 1}`, '--region', `local-${i + 1}`, '--host', host, '--port', String(opts.workerPort), ...config.plugins.flatMap((p) => ['--plugin', p])],
+      env: { ...process.env, VIGIE_API_KEY: key, VIGIE_DATA_DIR: config.dataDir, ...(config.databaseUrl ? { DATABASE_URL: config.databaseUrl } : {}), LOG_LEVEL: config.logLevel },
+    };
+  });
+  const workers = specs.map((s) => new LocalWorker(s, logger));
+  for (const w of workers) w.start();
+  // The coordinator's first health round runs at start: give the workers a moment to listen.
+  await waitForWorkers(specs.map((s) => `http://${s.host}:${s.port}`), 15_000);
+
+  const coordinatorConfig: VigieConfig = {
+    ...config,
+    apiKey: [key],
+    workers: specs.map((s) => ({ id: s.id, name: s.name, region: s.region, url: `http://${s.host}:${s.port}` })),
+  };
+  let coordinator: RunningCoordinator;
+  try {
+    coordinator = await startCoordinator(coordinatorConfig, logger);
+  } catch (err) {
+    await Promise.all(workers.map((w) => w.stop()));
+    throw err;
+  }
+
+  opts.print('');
+  opts.print(`Vigie is up: coordinator ${coordinator.url}, ${workers.length} local worker(s)`);
+  for (const s of specs) opts.print(`  ${s.name.padEnd(10)} http://${s.host}:${s.port}`);
+  opts.print(`  stats      ${coordinator.url}/api/v1/worker/main/stats`);
+  opts.print(`  API key    ${generated ? `${key}  (generated, kept in ${file})` : file ? `in ${file}` : 'from VIGIE_API_KEY'}`);
+  opts.print('Ctrl-C stops everything.');
+  opts.print('');
+
+  return {
+    coordinator,
+    workers,
+    apiKey: key,
+    stop: async () => {
+      await coordinator.close();
+      await Promise.all(workers.map((w) => w.stop(config.shutdownGraceMs)));
+    },
+  };
+}
+
+async function waitForWorkers(urls: string[], timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  await Promise.all(
+    urls.map(async (url) => {
+      while (Date.now() < deadline) {
+        try {
+          const res = await fetch(`${url}/api/health`, { signal: AbortSignal.timeout(1000) });
+          if (res.ok) return;
+        } catch {
+          // not listening yet
+        }
+        await new Promise((r) => setTimeout(r, 150));
+      }
+    }),
+  );
+}
