@@ -16,7 +16,7 @@ export const workerEntrySchema = z
     id: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'letters, digits, dot, dash, underscore; 1–64 characters'),
     name: z.string().min(1).max(200).optional(),
     region: z.string().min(1).max(64).optional(),
-    url: z.string().url().refine((u) => /^https?:$/.test(new URL(u).protocol), 'http or https URL'),
+    url: z.string().refine((u) => URL.canParse(u) && /^https?:$/.test(new URL(u).protocol), 'expected an http or https URL'),
   })
   .strict();
 export type WorkerEntry = z.infer<typeof workerEntrySchema>;

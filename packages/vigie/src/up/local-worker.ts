@@ -40,6 +40,7 @@ export class LocalWorker {
     this.startedAt = Date.now();
     const child = spawn(process.execPath, this.spec.args, { env: this.spec.env, stdio: ['ignore', 'inherit', 'inherit'] });
     this.child = child;
+    this.logger.info({ worker: this.spec.id, pid: child.pid }, `local worker ${this.spec.name} started (pid ${child.pid})`);
     child.once('exit', (code, signal) => {
       this.child = undefined;
       if (this.stopping) return;
@@ -54,10 +55,19 @@ export class LocalWorker {
     });
   }
 
-  /** Stops the process (SIGTERM, then SIGKILL after `graceMs`) and never restarts it. */
-  async stop(graceMs = 10_000): Promise<void> {
+  /**
+   * From now on the process is not restarted when it exits. Called first thing on Ctrl-C: the
+   * terminal sends SIGINT to the children too, and they must not come back while the
+   * coordinator is still closing.
+   */
+  hold(): void {
     this.stopping = true;
     clearTimeout(this.restartTimer);
+  }
+
+  /** Stops the process (SIGTERM, then SIGKILL after `graceMs`) and never restarts it. */
+  async stop(graceMs = 10_000): Promise<void> {
+    this.hold();
     const child = this.child;
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

@@ -73,6 +73,7 @@ export async function up(config: VigieConfig, logger: Logger, opts: UpOptions): 
     workers,
     apiKey: key,
     stop: async () => {
+      for (const w of workers) w.hold();
       await coordinator.close();
       await Promise.all(workers.map((w) => w.stop(config.shutdownGraceMs)));
     },

@@ -2,11 +2,14 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { VigieError } from '../errors.js';
 import type { CommandRegistry } from './commands/registry.js';
-import type { CustomCommand } from './commands/types.js';
+import { COMMAND_TYPES, type CommandHandler, type CommandType, type CustomCommand } from './commands/types.js';
 
 /** What a plugin module receives: `export default function (api) { api.registerCommand({...}) }`. */
 export interface PluginApi {
+  /** Adds a named `custom` command. */
   registerCommand(cmd: CustomCommand): void;
+  /** Installs (or replaces) the handler of a seed command type: `check-alerts`, `scrape`, `generate-cookies`. */
+  registerHandler(type: Exclude<CommandType, 'custom'>, handler: CommandHandler): void;
 }
 
 /** A plugin module's default export. */
@@ -30,6 +33,14 @@ export async function loadPlugins(paths: readonly string[], registry: CommandReg
     if (typeof mod.default !== 'function') {
       throw new VigieError('PLUGIN_INVALID', `Plugin ${full} has no default export function; export default (api) => api.registerCommand({...}).`, 500);
     }
-    await (mod.default as Plugin)({ registerCommand: (cmd) => registry.registerCustom(cmd) });
+    await (mod.default as Plugin)({
+      registerCommand: (cmd) => registry.registerCustom(cmd),
+      registerHandler: (type, handler) => {
+        if (type === ('custom' as string) || !(COMMAND_TYPES as readonly string[]).includes(type)) {
+          throw new VigieError('PLUGIN_INVALID', `Plugin ${full}: registerHandler takes one of ${COMMAND_TYPES.filter((t) => t !== 'custom').join(', ')}; use registerCommand for custom commands.`, 500);
+        }
+        registry.setHandler(type, handler);
+      },
+    });
   }
 }

@@ -107,7 +107,7 @@ export function createWorkerServer(deps: WorkerServerDeps): WorkerServer {
       request.log.info({ type, ms: elapsed(started) }, 'command ok');
       return { success: true, data };
     } catch (err) {
-      const e = err instanceof VigieError ? err : new VigieError('COMMAND_FAILED', `The "${type}" command failed: ${(err as Error).message}`, 500, { cause: err });
+      const e = toVigieError(err, type);
       metrics.commands.inc({ type: typeLabel(type), outcome: e.code });
       request.log.warn({ type, code: e.code, status: e.httpStatus, ms: elapsed(started) }, 'command failed');
       return sendError(reply, e);
@@ -151,4 +151,19 @@ function elapsed(started: number): number {
 /** Bounded label values: an attacker-chosen type must not grow the metrics without limit. */
 function typeLabel(type: string): string {
   return ['check-alerts', 'scrape', 'generate-cookies', 'custom'].includes(type) ? type : 'unknown';
+}
+
+/**
+ * A handler's failure as an answer. Plugins need not import Vigie's classes: any error with a
+ * string `code` and a numeric `httpStatus` (4xx/5xx) keeps them, e.g. an upstream block as
+ * `{ code: 'UPSTREAM_FORBIDDEN', httpStatus: 403 }`, which the coordinator bans on.
+ */
+function toVigieError(err: unknown, type: string): VigieError {
+  if (err instanceof VigieError) return err;
+  const e = err as { code?: unknown; httpStatus?: unknown; message?: unknown };
+  const message = typeof e?.message === 'string' ? e.message : String(err);
+  if (typeof e?.code === 'string' && /^[A-Z][A-Z0-9_]{1,63}$/.test(e.code) && typeof e.httpStatus === 'number' && e.httpStatus >= 400 && e.httpStatus <= 599) {
+    return new VigieError(e.code, message, e.httpStatus, { cause: err });
+  }
+  return new VigieError('COMMAND_FAILED', `The "${type}" command failed: ${message}`, 500, { cause: err });
 }

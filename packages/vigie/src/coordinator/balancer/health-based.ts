@@ -70,7 +70,7 @@ export function createHealthBasedBalancer(options: HealthBasedOptions = {}): Res
     begin() {},
     record(workerId, outcome) {
       const counts = countsOf(workerId);
-      if (outcome === 'success') counts.successes += 1; return;
+      if (outcome === 'success') counts.successes += 1;
       else counts.errors += 1;
     },
     restore(workerId, persisted) {

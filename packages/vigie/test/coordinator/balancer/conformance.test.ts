@@ -1,0 +1,137 @@
+import { describe, expect, it } from 'vitest';
+import { STRATEGY_NAMES, createBalancer, isStrategyName } from '../../../src/coordinator/balancer/index.js';
+import type { Balancer, StrategyName } from '../../../src/coordinator/balancer/index.js';
+import { seededRandom, tally } from './seeded-random.js';
+
+/** Runs `picks` requests through `balancer`, each answered at once with the worker's latency/outcome. */
+function drive(
+  balancer: Balancer,
+  candidates: readonly string[],
+  picks: number,
+  start: number,
+  behaviour: (id: string) => { outcome: 'success' | 'failure'; latencyMs: number } = () => ({ outcome: 'success', latencyMs: 50 }),
+): (string | undefined)[] {
+  const chosen: (string | undefined)[] = [];
+  let now = start;
+  for (let i = 0; i < picks; i++) {
+    const id = balancer.pick(candidates, now);
+    chosen.push(id);
+    if (id !== undefined) {
+      balancer.begin(id, now);
+      const { outcome, latencyMs } = behaviour(id);
+      now += latencyMs;
+      balancer.record(id, outcome, latencyMs, now);
+    }
+    now += 10;
+  }
+  return chosen;
+}
+
+describe('STRATEGY_NAMES', () => {
+  it('lists the seed strategies, random first (the default), and p2c-ewma', () => {
+    expect(STRATEGY_NAMES).toEqual(['random', 'round-robin', 'least-used', 'health-based', 'p2c-ewma']);
+    expect(isStrategyName('least-used')).toBe(true);
+    expect(isStrategyName('fastest')).toBe(false);
+  });
+});
+
+describe.each(STRATEGY_NAMES.map((name) => [name]))('balancer conformance: %s', (name: StrategyName) => {
+  const make = (seed = 42) => createBalancer(name, { random: seededRandom(seed) });
+
+  it('reports its own name', () => {
+    expect(make().name).toBe(name);
+  });
+
+  it('returns undefined when there is no candidate', () => {
+    const b = make();
+    expect(b.pick([], 0)).toBeUndefined();
+    drive(b, ['a', 'b'], 20, 0);
+    expect(b.pick([], 1_000)).toBeUndefined();
+  });
+
+  it('returns the only candidate', () => {
+    const b = make();
+    drive(b, ['a', 'b', 'c'], 30, 0);
+    for (const id of ['a', 'b', 'c', 'new']) expect(b.pick([id], 5_000)).toBe(id);
+  });
+
+  it('picks only among the candidates, even when it knows better workers', () => {
+    const b = make();
+    // 'fast' is the best worker by every measure; it is not a candidate any more.
+    drive(b, ['fast', 'x', 'y', 'z'], 200, 0, (id) =>
+      id === 'fast' ? { outcome: 'success', latencyMs: 1 } : { outcome: id === 'x' ? 'failure' : 'success', latencyMs: 80 },
+    );
+    const chosen = drive(b, ['x', 'y', 'z'], 300, 100_000);
+    for (const id of chosen) expect(['x', 'y', 'z']).toContain(id);
+    for (let i = 0; i < 50; i++) expect(['y', 'z']).toContain(b.pick(['y', 'z'], 200_000 + i));
+  });
+
+  it('stays within the candidates when the random source hits its edges (0, and 1 from a bad generator)', () => {
+    for (const edge of [0, 0.999999999, 1]) {
+      const b = createBalancer(name, { random: () => edge });
+      const chosen = drive(b, ['a', 'b', 'c'], 30, 0);
+      for (const id of chosen) expect(['a', 'b', 'c']).toContain(id);
+    }
+  });
+
+  it('handles workers it has never heard of, in any call', () => {
+    const b = make();
+    expect(() => b.begin('ghost', 0)).not.toThrow();
+    expect(() => b.record('ghost', 'failure', 10, 5)).not.toThrow();
+    expect(() => b.record('never-begun', 'success', 10, 5)).not.toThrow();
+    expect(() => b.forget('unknown')).not.toThrow();
+    b.restore?.('restored', { requestCount: 5, successCount: 4, errorCount: 1 });
+    const chosen = drive(b, ['n1', 'n2', 'n3'], 300, 10);
+    const counts = tally(chosen);
+    for (const id of ['n1', 'n2', 'n3']) expect(counts.get(id) ?? 0).toBeGreaterThan(0);
+  });
+
+  it('forget drops everything known about a worker', () => {
+    // Same seed, same history for 'y'; only one of them also saw 'x' misbehave, then forgot it.
+    const withHistory = make(7);
+    const fresh = make(7);
+    for (let i = 0; i < 40; i++) {
+      withHistory.begin('x', i * 100);
+      withHistory.record('x', 'failure', 5_000, i * 100 + 50);
+    }
+    withHistory.begin('x', 4_000); // left in flight
+    withHistory.restore?.('x', { requestCount: 900, successCount: 1, errorCount: 899 });
+    for (const b of [withHistory, fresh]) {
+      for (let i = 0; i < 10; i++) {
+        b.begin('y', i * 100);
+        b.record('y', 'success', 40, i * 100 + 40);
+      }
+    }
+    withHistory.forget('x');
+    const steady = (id: string) => ({ outcome: 'success' as const, latencyMs: id === 'z' ? 60 : 40 });
+    expect(drive(withHistory, ['x', 'y', 'z'], 200, 10_000, steady)).toEqual(
+      drive(fresh, ['x', 'y', 'z'], 200, 10_000, steady),
+    );
+  });
+
+  it('is deterministic with a seeded random source', () => {
+    const behaviour = (id: string) => ({ outcome: 'success' as const, latencyMs: id.length * 10 });
+    const first = drive(make(3), ['a', 'bb', 'ccc', 'dddd'], 300, 0, behaviour);
+    const second = drive(make(3), ['a', 'bb', 'ccc', 'dddd'], 300, 0, behaviour);
+    expect(second).toEqual(first);
+  });
+
+  it('spreads load over equal workers', () => {
+    const workers = ['w1', 'w2', 'w3', 'w4'];
+    const counts = tally(drive(make(), workers, 4_000, 0));
+    for (const id of workers) {
+      // A fair share is 1000; any strategy that herds onto one worker falls far below 700.
+      expect(counts.get(id) ?? 0).toBeGreaterThan(700);
+    }
+  });
+
+  it('keeps working after every worker it knew was forgotten', () => {
+    const b = make();
+    drive(b, ['a', 'b'], 50, 0);
+    b.forget('a');
+    b.forget('b');
+    const counts = tally(drive(b, ['a', 'b'], 200, 10_000));
+    expect(counts.get('a') ?? 0).toBeGreaterThan(40);
+    expect(counts.get('b') ?? 0).toBeGreaterThan(40);
+  });
+});

@@ -1,0 +1,166 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openStore } from '../../src/store/index.js';
+import { createTestFleet, get, post, type TestFleet } from '../helpers/fleet.js';
+
+interface Stats {
+  totalWorkers: number;
+  availableWorkers: number;
+  bannedWorkers: number;
+  unhealthyWorkers: number;
+  workers: Array<{ id: string; name: string; region: string; isHealthy: boolean; isBanned: boolean; requestCount: number; successCount: number; errorCount: number; successRate: number }>;
+}
+
+let fleet: TestFleet;
+afterEach(async () => fleet?.stopAll());
+
+/** Sends `total` echo commands, `concurrency` at a time; calls `midway` once after `at` answers. */
+async function burst(url: string, total: number, concurrency: number, at = -1, midway?: () => Promise<void>) {
+  let next = 0;
+  let done = 0;
+  const failures: unknown[] = [];
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < total) {
+        const i = next++;
+        const r = await post(`${url}/api/v1/worker/main/execute`, { type: 'custom', payload: { name: 'echo', data: i } });
+        if (r.status !== 200 || r.body.data !== i) failures.push(r);
+        if (++done === at) await midway?.();
+      }
+    }),
+  );
+  return failures;
+}
+
+describe('coordinator with three real workers', () => {
+  it('passes 1000 echo commands, and still all of them when a worker is killed part-way', async () => {
+    fleet = createTestFleet();
+    for (const [i, host] of ['127.0.0.2', '127.0.0.3', '127.0.0.4'].entries()) await fleet.startWorker(`w${i + 1}`, host);
+    const { url } = await fleet.startCoordinator({ LB_STRATEGY: 'round-robin' });
+
+    expect(await burst(url, 1000, 16)).toEqual([]);
+    const stats = await get<Stats>(`${url}/api/v1/worker/main/stats`);
+    // Round-robin spread the load: every worker served a fair share.
+    for (const w of stats.workers) expect(w.successCount).toBeGreaterThan(250);
+
+    const victim = fleet.workers[1]!;
+    const failures = await burst(url, 1000, 16, 300, async () => {
+      await victim.proc.stop('SIGKILL');
+    });
+    expect(failures).toEqual([]);
+    const after = await get<Stats>(`${url}/api/v1/worker/main/stats`);
+    expect(after.workers.find((w) => w.id === victim.id)?.isHealthy).toBe(false);
+    expect(after.availableWorkers).toBe(2);
+  });
+
+  it('bans a worker that answers 403 at once, skips it, keeps the ban across a restart, and lifts it when it expires', async () => {
+    fleet = createTestFleet();
+    await fleet.startWorker('ok-1', '127.0.0.2');
+    await fleet.startWorker('blocked', '127.0.0.3', { BLOCKED: '1' });
+    await fleet.startWorker('ok-2', '127.0.0.4');
+    const env = { LB_STRATEGY: 'round-robin', WORKER_BAN_DURATION_MS: '6000' };
+    let coordinator = await fleet.startCoordinator(env);
+
+    // Round-robin reaches the blocked worker within three commands; its 403 is retried elsewhere.
+    for (let i = 0; i < 3; i++) {
+      const r = await post(`${coordinator.url}/api/v1/worker/main/execute`, { type: 'custom', payload: { name: 'probe' } });
+      expect(r.status).toBe(200);
+      expect(r.body.data).not.toBe('blocked');
+    }
+    let stats = await get<Stats>(`${coordinator.url}/api/v1/worker/main/stats`);
+    const blocked = () => stats.workers.find((w) => w.id === 'blocked')!;
+    expect(blocked()).toMatchObject({ isBanned: true, requestCount: 1, errorCount: 1 });
+    expect(stats).toMatchObject({ totalWorkers: 3, availableWorkers: 2, bannedWorkers: 1 });
+
+    // Skipped by the balancer: 30 more commands, none reaches it.
+    for (let i = 0; i < 30; i++) await post(`${coordinator.url}/api/v1/worker/main/execute`, { type: 'custom', payload: { name: 'probe' } });
+    stats = await get<Stats>(`${coordinator.url}/api/v1/worker/main/stats`);
+    expect(blocked().requestCount).toBe(1);
+
+    // Survives a coordinator restart (stats flush once a second; SIGTERM flushes too).
+    await coordinator.proc.stop('SIGTERM');
+    coordinator = await fleet.startCoordinator(env);
+    stats = await get<Stats>(`${coordinator.url}/api/v1/worker/main/stats`);
+    expect(blocked().isBanned).toBe(true);
+    expect(stats.workers.find((w) => w.id === 'ok-1')!.requestCount).toBeGreaterThan(10);
+
+    // Ends by itself.
+    await new Promise((r) => setTimeout(r, 6500));
+    stats = await get<Stats>(`${coordinator.url}/api/v1/worker/main/stats`);
+    expect(blocked()).toMatchObject({ isBanned: false });
+    expect(stats.availableWorkers).toBe(3);
+  }, 60_000);
+
+  it('accounts for all 100 alerts of a cycle when a worker is killed during it', async () => {
+    fleet = createTestFleet();
+    const store = await openStore({ dataDir: fleet.dataDir });
+    for (let i = 0; i < 100; i++) await store.alerts.create({ name: `alert ${i}`, source: 'test', query: `q${i}` });
+    await store.close();
+    // ~40 ms an alert: a batch of 34 takes over a second, time enough to kill its worker mid-batch.
+    for (const [i, host] of ['127.0.0.2', '127.0.0.3', '127.0.0.4'].entries()) await fleet.startWorker(`w${i + 1}`, host, { PER_ALERT_MS: '40' });
+    const { url, proc } = await fleet.startCoordinator();
+
+    const cycle = post(`${url}/api/v1/alerts/run-once`, {});
+    await new Promise((r) => setTimeout(r, 500));
+    await fleet.workers[0]!.proc.stop('SIGKILL');
+    const r = await cycle;
+    expect(r.status).toBe(200);
+    const summary = r.body.data as Record<string, unknown>;
+    expect(summary).toMatchObject({ status: 'ok', alertsTotal: 100, alertsChecked: 100, alertsFailed: 0, workersFailed: 1 });
+
+    // What the handlers saw: every alert was checked to the end by a worker still alive.
+    const seen = readFileSync(join(fleet.dir, 'seen.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { worker: string; alert: string });
+    const bySurvivors = new Set(seen.filter((s) => s.worker !== 'w1').map((s) => s.alert));
+    expect(bySurvivors.size).toBe(100);
+
+    const runs = await get<{ runs: Array<Record<string, unknown>> }>(`${url}/api/v1/alerts/runs`);
+    expect(runs.runs[0]).toMatchObject({ id: summary.runId, status: 'ok', alertsTotal: 100, alertsChecked: 100, alertsFailed: 0 });
+    const outcomes = runs.runs[0]!.workers as Array<{ workerId: string; ok: boolean }>;
+    expect(outcomes.filter((o) => !o.ok).map((o) => o.workerId)).toEqual(['w1']);
+    await proc.waitForLog((l) => typeof l.msg === 'string' && l.msg.startsWith('Cycle finished'));
+  }, 60_000);
+
+  it('reports alerts as failed, with the reason, when no worker is left', async () => {
+    fleet = createTestFleet();
+    const store = await openStore({ dataDir: fleet.dataDir });
+    for (let i = 0; i < 5; i++) await store.alerts.create({ name: `alert ${i}`, source: 'test', query: `q${i}` });
+    await store.close();
+    await fleet.startWorker('only', '127.0.0.2');
+    const { url } = await fleet.startCoordinator();
+    await fleet.workers[0]!.proc.stop('SIGKILL');
+    const r = await post(`${url}/api/v1/alerts/run-once`, {});
+    const summary = r.body.data as { status: string; alertsFailed: number; failedAlerts: Array<{ reason: string }> };
+    expect(summary.status).toBe('failed');
+    expect(summary.alertsFailed).toBe(5);
+    for (const f of summary.failedAlerts) expect(f.reason).toMatch(/no worker left|NO_WORKER/);
+  });
+
+  it('adds and removes workers at run time, with the API key', async () => {
+    fleet = createTestFleet();
+    await fleet.startWorker('w1', '127.0.0.2');
+    const { url } = await fleet.startCoordinator();
+    const extra = await fleet.startWorker('w2', '127.0.0.3');
+
+    const noKey = await fetch(`${url}/api/v1/worker/main/workers`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id: 'w2', url: extra.url }) });
+    expect(noKey.status).toBe(401);
+    expect((await post(`${url}/api/v1/worker/main/workers`, { id: 'w2', url: 'not a url' })).status).toBe(400);
+    expect((await post(`${url}/api/v1/worker/main/workers`, { id: 'w2', name: 'W2', region: 'ams', url: extra.url })).status).toBe(201);
+    expect((await post(`${url}/api/v1/worker/main/workers`, { id: 'w2', url: extra.url })).status).toBe(409);
+    expect((await get<Stats>(`${url}/api/v1/worker/main/stats`)).totalWorkers).toBe(2);
+
+    const del = await fetch(`${url}/api/v1/worker/main/workers/w2`, { method: 'DELETE', headers: { 'x-api-key': 'fleet-test-key-0123456789abcdef' } });
+    expect(del.status).toBe(200);
+    expect((await get<Stats>(`${url}/api/v1/worker/main/stats`)).totalWorkers).toBe(1);
+  });
+
+  it('answers /api/health and /metrics', async () => {
+    fleet = createTestFleet();
+    await fleet.startWorker('w1', '127.0.0.2');
+    const { url } = await fleet.startCoordinator();
+    expect(await get(`${url}/api/health`)).toMatchObject({ status: 'ok', role: 'coordinator', store: { reachable: true }, workers: { total: 1, available: 1 } });
+    await post(`${url}/api/v1/worker/main/execute`, { type: 'custom', payload: { name: 'echo', data: 1 } });
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    expect(metrics).toMatch(/vigie_dispatch_total\{outcome="ok"\} 1/);
+  });
+});

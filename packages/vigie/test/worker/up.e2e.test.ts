@@ -1,0 +1,65 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { spawnVigie, tempDir, type VigieProcess } from '../helpers/vigie-process.js';
+
+interface Stats {
+  totalWorkers: number;
+  availableWorkers: number;
+  workers: Array<{ id: string; isHealthy: boolean }>;
+}
+
+async function until<T>(fn: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 20_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  let last: T | undefined;
+  while (Date.now() < end) {
+    try {
+      last = await fn();
+      if (ok(last)) return last;
+    } catch {
+      // not ready yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`condition not met in ${timeoutMs} ms; last value: ${JSON.stringify(last)}`);
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('vigie up', () => {
+  const dir = tempDir('vigie-up-');
+  let up: VigieProcess;
+  afterAll(async () => {
+    await up?.stop('SIGKILL');
+    dir.cleanup();
+  });
+
+  it('runs a coordinator and 3 local workers, restarts a dead worker, and stops everything on SIGINT', async () => {
+    // A worker port of its own, so that a developer's `vigie up` on 8081 does not collide.
+    const workerPort = String(20_000 + Math.floor(Math.random() * 20_000));
+    up = spawnVigie(['up', '--port', '0', '--worker-port', workerPort], { VIGIE_DATA_DIR: dir.path, HEALTH_CHECK_INTERVAL_MS: '1000' });
+    const { url } = await up.waitForLog((l) => l.msg === 'coordinator listening', 30_000);
+    const stats = await until(() => fetch(`${String(url)}/api/v1/worker/main/stats`).then((r) => r.json() as Promise<Stats>), (s) => s.availableWorkers === 3);
+    expect(stats.totalWorkers).toBe(3);
+    expect(stats.workers.every((w) => w.isHealthy)).toBe(true);
+    // The printed summary goes to stderr with the generated key's location.
+    expect(up.output()).toContain('Vigie is up');
+
+    const started = await up.waitForLog((l) => l.worker === 'worker-2' && typeof l.pid === 'number');
+    const pid = started.pid as number;
+    process.kill(pid, 'SIGKILL');
+    await up.waitForLog((l) => l.worker === 'worker-2' && typeof l.msg === 'string' && l.msg.includes('restarting'));
+    const restarted = await up.waitForLog((l) => l.worker === 'worker-2' && typeof l.pid === 'number' && l.pid !== pid);
+    await until(() => fetch(`${String(url)}/api/v1/worker/main/stats`).then((r) => r.json() as Promise<Stats>), (s) => s.availableWorkers === 3);
+
+    const pids = [restarted.pid as number];
+    for (const id of ['worker-1', 'worker-3']) pids.push((await up.waitForLog((l) => l.worker === id && typeof l.pid === 'number')).pid as number);
+    expect(await up.stop('SIGINT')).toBe(0);
+    for (const p of pids) expect(alive(p)).toBe(false);
+  }, 60_000);
+});
