@@ -50,6 +50,9 @@ export const SETTINGS = {
   shutdownGraceMs: setting({ env: 'SHUTDOWN_GRACE_MS', kind: int(0), default: 10_000, group: 'general',
     doc: 'On SIGTERM/SIGINT, how long commands in flight may still run before the process exits anyway.' }),
 
+  coordinatorUrl: setting({ env: 'VIGIE_URL', kind: url(['http', 'https']), default: 'http://127.0.0.1:8080', group: 'general',
+    doc: 'Coordinator the CLI talks to (`vigie workers`, `vigie stats`, `vigie cycle run`).' }),
+
   // worker
   workerId: setting({ env: 'WORKER_ID', kind: str(), group: 'worker',
     doc: 'This worker\'s id, as the coordinator knows it. Default: `worker-<region>`.' }),
@@ -57,8 +60,8 @@ export const SETTINGS = {
     doc: 'Human name shown in logs and stats. Default: the id.' }),
   workerRegion: setting({ env: 'WORKER_REGION', kind: str(), default: 'local', group: 'worker',
     doc: 'Region label (a Fly.io region such as `cdg`, or any name).' }),
-  insecure: setting({ env: 'VIGIE_INSECURE', kind: bool(), default: false, group: 'worker',
-    doc: 'Allow a worker to run without an API key. Refused unless it listens on loopback only.' }),
+  insecure: setting({ env: 'VIGIE_INSECURE', kind: bool(), default: false, group: 'general',
+    doc: 'Allow a worker or coordinator to run without an API key. Refused unless it listens on loopback only.' }),
   commandTimeoutMs: setting({ env: 'COMMAND_TIMEOUT_MS', kind: int(100), default: 10 * MINUTE, group: 'worker',
     doc: 'Deadline of one command on a worker; an overrunning handler is abandoned with 504 `COMMAND_TIMEOUT`. A caller may ask for less with the `x-vigie-deadline-ms` header.' }),
   maxBodyBytes: setting({ env: 'MAX_BODY_BYTES', kind: int(1024), default: 1_048_576, group: 'worker',

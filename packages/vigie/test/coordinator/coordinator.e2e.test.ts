@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/index.js';
-import { createTestFleet, get, post, type TestFleet } from '../helpers/fleet.js';
+import { createTestFleet, FLEET_KEY, get, post, type TestFleet } from '../helpers/fleet.js';
+import { runVigie } from '../helpers/vigie-process.js';
 
 interface Stats {
   totalWorkers: number;
@@ -151,6 +152,23 @@ describe('coordinator with three real workers', () => {
 
     const del = await fetch(`${url}/api/v1/worker/main/workers/w2`, { method: 'DELETE', headers: { 'x-api-key': 'fleet-test-key-0123456789abcdef' } });
     expect(del.status).toBe(200);
+    expect((await get<Stats>(`${url}/api/v1/worker/main/stats`)).totalWorkers).toBe(1);
+  });
+
+  it('adds, lists and removes workers from the CLI', async () => {
+    fleet = createTestFleet();
+    await fleet.startWorker('w1', '127.0.0.2');
+    const { url } = await fleet.startCoordinator();
+    const extra = await fleet.startWorker('w2', '127.0.0.3');
+    const env = { VIGIE_URL: url, VIGIE_API_KEY: FLEET_KEY };
+    const add = await runVigie(['workers', 'add', 'w2', extra.url, '--name', 'W2', '--region', 'ams'], env);
+    expect(add.code).toBe(0);
+    const list = await runVigie(['workers', 'list'], env);
+    expect(JSON.parse(list.stdout).workers.map((w: { id: string }) => w.id)).toEqual(['w1', 'w2']);
+    const wrongKey = await runVigie(['workers', 'rm', 'w2'], { ...env, VIGIE_API_KEY: 'not-the-key-at-all' });
+    expect(wrongKey.code).toBe(1);
+    expect(wrongKey.stderr).toContain('x-api-key');
+    expect((await runVigie(['workers', 'rm', 'w2'], env)).code).toBe(0);
     expect((await get<Stats>(`${url}/api/v1/worker/main/stats`)).totalWorkers).toBe(1);
   });
 

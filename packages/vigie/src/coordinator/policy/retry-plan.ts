@@ -52,7 +52,7 @@ export function classifyFailure(failure: AttemptFailure): FailureClass {
 function classifyStatus(status: number, error: string | undefined): FailureClass {
   if (error === 'COMMAND_NOT_SUPPORTED' || status === 501) return final('COMMAND_NOT_SUPPORTED');
   if (status === 401 || status === 403) return { retryable: true, reason: 'WORKER_UNAUTHORIZED', banCandidate: true };
-  
+  if (status === 429) return retryable('RATE_LIMITED');
   // 408: the worker gave up waiting on us; another worker may not.
   if (status === 408) return retryable('TIMEOUT');
   if (status >= 500) return retryable('WORKER_ERROR');
