@@ -21,9 +21,11 @@ export const workerEntrySchema = z
   .strict();
 export type WorkerEntry = z.infer<typeof workerEntrySchema>;
 
-/** The effective configuration: every setting (those without default may be undefined) plus the file's workers. */
+/** The effective configuration: every setting (those without default may be undefined) plus the file's workers and sources. */
 export type VigieConfig = { [K in SettingKey]: K extends HasDefault<K> ? ValueOf<K> : ValueOf<K> | undefined } & {
   workers: WorkerEntry[];
+  /** Source definitions by name (the file's `sources`), validated by the source adapters when a worker starts. */
+  sources: Record<string, unknown>;
   /** The config file that was read, if any. */
   configFile: string | undefined;
 };
@@ -54,15 +56,17 @@ export function loadConfig(opts: LoadOptions = {}): VigieConfig {
 
   const file = findConfigFile(opts.configFile, cwd);
   let workers: WorkerEntry[] = [];
+  let sources: Record<string, unknown> = {};
   if (file) {
     const content = readConfigFile(file);
     for (const [name, value] of Object.entries(content)) {
-      if (name === 'workers') continue;
+      if (name === 'workers' || name === 'sources') continue;
       const key = keyForFileName(name);
       if (!key) throw new ConfigError(`Unknown setting "${name}" in ${file}. ${suggest(name)}`);
       raw.set(key, { value: typeof value === 'string' ? SETTINGS[key].kind.fromString(value) : value, origin: { kind: 'file', path: file } });
     }
     workers = parseWorkers(content.workers, file);
+    sources = parseSources(content.sources, file);
   }
 
   for (const [key, s] of entries()) {
@@ -87,7 +91,7 @@ export function loadConfig(opts: LoadOptions = {}): VigieConfig {
     out[key] = parsed.data;
   }
 
-  const config = { ...out, workers, configFile: file } as VigieConfig;
+  const config = { ...out, workers, sources, configFile: file } as VigieConfig;
   checkCrossFields(config);
   return config;
 }
@@ -136,6 +140,17 @@ function parseWorkers(value: unknown, file: string): WorkerEntry[] {
     seen.add(w.id);
   }
   return parsed.data;
+}
+
+function parseSources(value: unknown, file: string): Record<string, unknown> {
+  if (value === undefined) return {};
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new ConfigError(`"sources" in ${file} must be an object of named sources, e.g. { "market": { "type": "http-json", ... } }.`);
+  }
+  for (const name of Object.keys(value)) {
+    if (!/^[a-z0-9][a-z0-9._-]{0,63}$/.test(name)) throw new ConfigError(`Source name "${name}" in ${file} is invalid: use lower-case letters, digits, ".", "_" or "-".`);
+  }
+  return value as Record<string, unknown>;
 }
 
 /** The file accepts the camelCase key or the env name (so an env file can be pasted as YAML). */

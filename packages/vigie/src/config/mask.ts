@@ -42,6 +42,7 @@ export function maskedConfig(config: VigieConfig): Record<string, unknown> {
     else out[key] = v;
   }
   out.workers = config.workers;
+  out.sources = Object.keys(config.sources);
   out.configFile = config.configFile;
   return out;
 }
