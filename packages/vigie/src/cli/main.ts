@@ -4,6 +4,7 @@ import { reportError } from './common.js';
 import { registerCoordinatorCommand } from './coordinator.js';
 import { registerConfigCommand, registerConfigDocsCommand } from './config.js';
 import { registerCredentialsCommand } from './credentials.js';
+import { registerAlertsCommand } from './alerts.js';
 import { registerFleetCommands } from './fleet.js';
 import { registerUpCommand } from './up.js';
 import { registerWorkerCommand } from './worker.js';
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   registerCoordinatorCommand(program);
   registerWorkerCommand(program);
   registerFleetCommands(program);
+  registerAlertsCommand(program);
   registerConfigCommand(program);
   registerConfigDocsCommand(program);
   registerCredentialsCommand(program);

@@ -10,7 +10,9 @@ import { CycleRunner } from './cycle-runner.js';
 import { Dispatcher } from './dispatcher.js';
 import { Fleet } from './fleet.js';
 import { HealthChecker } from './health-checker.js';
+import { registerAlertRoutes } from './alert-routes.js';
 import { registerCoordinatorRoutes } from './routes.js';
+import { registerTokenRoutes } from './token-routes.js';
 import { CycleScheduler } from './scheduler.js';
 import { WorkerClient } from './worker-client.js';
 
@@ -67,6 +69,9 @@ export async function startCoordinator(config: VigieConfig, logger: Logger): Pro
       metrics.dispatchDuration.observe(seconds);
     },
   });
+
+  registerAlertRoutes(app, { store, knownSources: Object.keys(config.sources) });
+  registerTokenRoutes(app, { store, dispatcher, credentialName: config.scrapingCredential });
 
   logger.info({ strategy: config.lbStrategy, workers: fleet.list().length }, `coordinator starting: strategy ${config.lbStrategy}, ${fleet.list().length} worker(s)`);
   for (const w of fleet.list()) logger.info({ worker: w.id, url: w.url }, `   - ${w.name} (${w.region}): ${w.url}`);
