@@ -53,6 +53,10 @@ export interface AlertsTable {
   active: Bool;
   created_at: number;
   updated_at: number;
+  /** Migration 002; defaults to false when not written. */
+  notify_existing: ColumnType<number | boolean, number | undefined, number>;
+  /** Migration 002: when the alert's first check was recorded (see alerts/matches.ts). */
+  baseline_at: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 export interface AlertRunsTable {

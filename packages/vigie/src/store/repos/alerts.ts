@@ -22,6 +22,12 @@ export interface Alert {
   excludeWords: string[];
   notify: NotifyTarget[];
   active: boolean;
+  /**
+   * Notify what is already listed at the alert's first check (otherwise it is recorded as seen,
+   * silently: see alerts/matches.ts). Present only when true, so that alerts read the same as
+   * before the field existed.
+   */
+  notifyExisting?: boolean;
   createdAt: number;
   updatedAt: number;
 }
@@ -39,6 +45,8 @@ export interface AlertInput {
   excludeWords?: string[];
   notify?: NotifyTarget[];
   active?: boolean;
+  /** Default false: the first check records what is listed without notifying it. */
+  notifyExisting?: boolean;
 }
 
 /** Fields `update` may change; absent fields keep their value. */
@@ -74,6 +82,7 @@ function toAlert(r: Selectable<AlertsTable>): Alert {
     excludeWords: fromJson(r.exclude_words, []),
     notify: fromJson(r.notify, []),
     active: fromBool(r.active),
+    ...(fromBool(r.notify_existing) && { notifyExisting: true as const }),
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   };
@@ -91,6 +100,7 @@ function patchColumns(p: AlertPatch) {
     ...(p.excludeWords !== undefined && { exclude_words: toJson(p.excludeWords) }),
     ...(p.notify !== undefined && { notify: toJson(p.notify) }),
     ...(p.active !== undefined && { active: toBool(p.active) }),
+    ...(p.notifyExisting !== undefined && { notify_existing: toBool(p.notifyExisting) }),
   };
 }
 
@@ -112,6 +122,7 @@ export function createAlertsRepo(db: Kysely<Database>): AlertsRepo {
           exclude_words: toJson(input.excludeWords ?? []),
           notify: toJson(input.notify ?? []),
           active: toBool(input.active ?? true),
+          notify_existing: toBool(input.notifyExisting ?? false),
           created_at: now,
           updated_at: now,
         })
