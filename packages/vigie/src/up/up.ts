@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import type { VigieConfig } from '../config/load.js';
 import { startCoordinator, type RunningCoordinator } from '../coordinator/start.js';
+import { ConfigError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import { localApiKey } from './api-key.js';
 import { LocalWorker } from './local-worker.js';
@@ -27,7 +28,12 @@ export interface RunningFleet {
  * and the coordinator in this process, all on the embedded store in the data folder.
  */
 export async function up(config: VigieConfig, logger: Logger, opts: UpOptions): Promise<RunningFleet> {
-  if (opts.workers < 1 || opts.workers > 250) throw new Error('--workers must be between 1 and 250');
+  if (!Number.isInteger(opts.workers) || opts.workers < 1 || opts.workers > 250) {
+    throw new ConfigError(`--workers must be an integer from 1 to 250 (one address each, 127.0.0.2 upwards).`);
+  }
+  if (!Number.isInteger(opts.workerPort) || opts.workerPort < 1 || opts.workerPort > 65535) {
+    throw new ConfigError('--worker-port must be an integer from 1 to 65535.');
+  }
   const { key, generated, file } = localApiKey(config.dataDir, config.apiKey);
   const specs = Array.from({ length: opts.workers }, (_, i) => {
     const host = `127.0.0.${i + 2}`;

@@ -9,7 +9,7 @@ import type { WorkerMetrics } from '../observability/metrics.js';
 import type { Store } from '../store/index.js';
 import { withDeadline } from '../util/deadline.js';
 import type { CommandRegistry } from './commands/registry.js';
-import type { CommandContext, WorkerIdentity } from './commands/types.js';
+import { COMMAND_TYPES, type CommandContext, type WorkerIdentity } from './commands/types.js';
 
 const commandSchema = z
   .object({
@@ -150,7 +150,7 @@ function elapsed(started: number): number {
 
 /** Bounded label values: an attacker-chosen type must not grow the metrics without limit. */
 function typeLabel(type: string): string {
-  return ['check-alerts', 'scrape', 'generate-cookies', 'custom'].includes(type) ? type : 'unknown';
+  return (COMMAND_TYPES as readonly string[]).includes(type) ? type : 'unknown';
 }
 
 /**
