@@ -11,13 +11,16 @@ export function registerUpCommand(program: Command): void {
     .option('--port <port>', 'coordinator port (PORT, default 8080)')
     .option('--worker-port <port>', 'port of each local worker (each has its own address)', '8081')
     .option('--plugin <module>', 'custom command module for the workers (repeatable)', collect)
+    .option('--demo', 'also run a sample marketplace with three alerts: cycles, matches and notifications within a minute')
+    .option('--demo-block-after <n>', 'with --demo: the marketplace answers 403 to the first worker after n requests (shows a ban)')
     .action(
-      action(async (flags: { workers: string; port?: string; workerPort: string; plugin?: string[] }, cmd: Command) => {
+      action(async (flags: { workers: string; port?: string; workerPort: string; plugin?: string[]; demo?: boolean; demoBlockAfter?: string }, cmd: Command) => {
         const config = configFrom(cmd, { port: flags.port, host: '127.0.0.1', plugins: flags.plugin });
         const logger = loggerFor(config, { role: 'coordinator' });
         const fleet = await up(config, logger, {
           workers: Number(flags.workers),
           workerPort: Number(flags.workerPort),
+          demo: flags.demo ? (flags.demoBlockAfter !== undefined ? { blockAfter: Number(flags.demoBlockAfter) } : {}) : undefined,
           print: (line) => process.stderr.write(`${line}\n`),
         });
         onShutdownSignal(logger, () => fleet.stop());

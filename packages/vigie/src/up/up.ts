@@ -4,6 +4,7 @@ import { startCoordinator, type RunningCoordinator } from '../coordinator/start.
 import { ConfigError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import { localApiKey } from './api-key.js';
+import { prepareDemo, type DemoOptions } from './demo.js';
 import { LocalWorker } from './local-worker.js';
 
 const VIGIE_BIN = fileURLToPath(new URL('../../bin/vigie.js', import.meta.url));
@@ -11,6 +12,8 @@ const VIGIE_BIN = fileURLToPath(new URL('../../bin/vigie.js', import.meta.url));
 export interface UpOptions {
   workers: number;
   workerPort: number;
+  /** Also run the sample marketplace with three alerts against it. */
+  demo?: DemoOptions | undefined;
   /** Print the URLs and key for a human (off in tests that parse logs). */
   print: (line: string) => void;
 }
@@ -27,13 +30,17 @@ export interface RunningFleet {
  * `vigie up`: N local workers on 127.0.0.2, .3, … as child processes (restarted when they die)
  * and the coordinator in this process, all on the embedded store in the data folder.
  */
-export async function up(config: VigieConfig, logger: Logger, opts: UpOptions): Promise<RunningFleet> {
+export async function up(baseConfig: VigieConfig, logger: Logger, opts: UpOptions): Promise<RunningFleet> {
   if (!Number.isInteger(opts.workers) || opts.workers < 1 || opts.workers > 250) {
     throw new ConfigError(`--workers must be an integer from 1 to 250 (one address each, 127.0.0.2 upwards).`);
   }
   if (!Number.isInteger(opts.workerPort) || opts.workerPort < 1 || opts.workerPort > 65535) {
     throw new ConfigError('--worker-port must be an integer from 1 to 65535.');
   }
+  const demo = opts.demo ? await prepareDemo(baseConfig, logger, opts.demo) : undefined;
+  const config = demo?.config ?? baseConfig;
+  // Workers read their sources and pacing from a file: the demo's, or the one given to `up`.
+  const workerConfig = demo?.workerConfigFile ?? config.configFile;
   const { key, generated, file } = localApiKey(config.dataDir, config.apiKey);
   const specs = Array.from({ length: opts.workers }, (_, i) => {
     const host = `127.0.0.${i + 2}`;
@@ -44,7 +51,7 @@ export async function up(config: VigieConfig, logger: Logger, opts: UpOptions): 
       region: `local-${i + 1}`,
       host,
       port: opts.workerPort,
-      args: [VIGIE_BIN, 'worker', '--id', id, '--name', `Worker ${i + 1}`, '--region', `local-${i + 1}`, '--host', host, '--port', String(opts.workerPort), ...config.plugins.flatMap((p) => ['--plugin', p])],
+      args: [VIGIE_BIN, ...(workerConfig ? ['--config', workerConfig] : []), 'worker', '--id', id, '--name', `Worker ${i + 1}`, '--region', `local-${i + 1}`, '--host', host, '--port', String(opts.workerPort), ...config.plugins.flatMap((p) => ['--plugin', p])],
       env: { ...process.env, VIGIE_API_KEY: key, VIGIE_DATA_DIR: config.dataDir, ...(config.databaseUrl ? { DATABASE_URL: config.databaseUrl } : {}), LOG_LEVEL: config.logLevel },
     };
   });
@@ -63,6 +70,7 @@ export async function up(config: VigieConfig, logger: Logger, opts: UpOptions): 
     coordinator = await startCoordinator(coordinatorConfig, logger);
   } catch (err) {
     await Promise.all(workers.map((w) => w.stop()));
+    await demo?.close();
     throw err;
   }
 
@@ -70,6 +78,9 @@ export async function up(config: VigieConfig, logger: Logger, opts: UpOptions): 
   opts.print(`Vigie is up: coordinator ${coordinator.url}, ${workers.length} local worker(s)`);
   for (const s of specs) opts.print(`  ${s.name.padEnd(10)} http://${s.host}:${s.port}`);
   opts.print(`  stats      ${coordinator.url}/api/v1/worker/main/stats`);
+  if (demo) {
+    opts.print(`  matches    ${coordinator.url}/api/v1/matches   (demo marketplace: ${demo.market.url})`);
+  }
   opts.print(`  API key    ${generated ? `${key}  (generated, kept in ${file})` : file ? `in ${file}` : 'from VIGIE_API_KEY'}`);
   opts.print('Ctrl-C stops everything.');
   opts.print('');
@@ -82,6 +93,7 @@ export async function up(config: VigieConfig, logger: Logger, opts: UpOptions): 
       for (const w of workers) w.hold();
       await coordinator.close();
       await Promise.all(workers.map((w) => w.stop(config.shutdownGraceMs)));
+      await demo?.close();
     },
   };
 }
