@@ -52,6 +52,8 @@ export async function httpCall(url: string, opts: HttpCallOptions): Promise<Http
       bodyTimeout: opts.timeoutMs,
       ...(opts.dispatcher && { dispatcher: opts.dispatcher }),
     });
+    // Destroying an undici body before its end emits an abort error; nobody needs to hear it.
+    res.body.on('error', () => undefined);
     const declared = Number(res.headers['content-length']);
     if (opts.overflow === 'fail' && Number.isFinite(declared) && declared > opts.maxBytes) {
       res.body.destroy();
@@ -105,6 +107,8 @@ export function parseRetryAfter(value: string | string[] | undefined, now = Date
   const v = (Array.isArray(value) ? value[0] : value)?.trim();
   if (!v) return undefined;
   if (/^\d+(\.\d+)?$/.test(v)) return Math.round(Number(v) * 1000);
+  // Date.parse is lenient ("-5" is the year -5): an HTTP date names its month.
+  if (!/[A-Za-z]{3}/.test(v)) return undefined;
   const at = Date.parse(v);
   if (Number.isNaN(at)) return undefined;
   return Math.max(0, at - now);
