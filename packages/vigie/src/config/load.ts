@@ -26,6 +26,8 @@ export type VigieConfig = { [K in SettingKey]: K extends HasDefault<K> ? ValueOf
   workers: WorkerEntry[];
   /** Source definitions by name (the file's `sources`), validated by the source adapters when a worker starts. */
   sources: Record<string, unknown>;
+  /** Credential refreshers by name (the file's `refreshers`), validated when a worker starts. */
+  refreshers: Record<string, unknown>;
   /** The config file that was read, if any. */
   configFile: string | undefined;
 };
@@ -57,16 +59,18 @@ export function loadConfig(opts: LoadOptions = {}): VigieConfig {
   const file = findConfigFile(opts.configFile, cwd);
   let workers: WorkerEntry[] = [];
   let sources: Record<string, unknown> = {};
+  let refreshers: Record<string, unknown> = {};
   if (file) {
     const content = readConfigFile(file);
     for (const [name, value] of Object.entries(content)) {
-      if (name === 'workers' || name === 'sources') continue;
+      if (name === 'workers' || name === 'sources' || name === 'refreshers') continue;
       const key = keyForFileName(name);
       if (!key) throw new ConfigError(`Unknown setting "${name}" in ${file}. ${suggest(name)}`);
       raw.set(key, { value: typeof value === 'string' ? SETTINGS[key].kind.fromString(value) : value, origin: { kind: 'file', path: file } });
     }
     workers = parseWorkers(content.workers, file);
-    sources = parseSources(content.sources, file);
+    sources = parseNamed('sources', content.sources, file);
+    refreshers = parseNamed('refreshers', content.refreshers, file);
   }
 
   for (const [key, s] of entries()) {
@@ -91,7 +95,7 @@ export function loadConfig(opts: LoadOptions = {}): VigieConfig {
     out[key] = parsed.data;
   }
 
-  const config = { ...out, workers, sources, configFile: file } as VigieConfig;
+  const config = { ...out, workers, sources, refreshers, configFile: file } as VigieConfig;
   checkCrossFields(config);
   return config;
 }
@@ -142,13 +146,15 @@ function parseWorkers(value: unknown, file: string): WorkerEntry[] {
   return parsed.data;
 }
 
-function parseSources(value: unknown, file: string): Record<string, unknown> {
+/** `sources` or `refreshers`: an object of named definitions, each checked by its adapter later. */
+function parseNamed(section: 'sources' | 'refreshers', value: unknown, file: string): Record<string, unknown> {
   if (value === undefined) return {};
+  const example = section === 'sources' ? '{ "market": { "type": "http-json", ... } }' : '{ "login": { "type": "http-login", ... } }';
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new ConfigError(`"sources" in ${file} must be an object of named sources, e.g. { "market": { "type": "http-json", ... } }.`);
+    throw new ConfigError(`"${section}" in ${file} must be an object of named definitions, e.g. ${example}.`);
   }
   for (const name of Object.keys(value)) {
-    if (!/^[a-z0-9][a-z0-9._-]{0,63}$/.test(name)) throw new ConfigError(`Source name "${name}" in ${file} is invalid: use lower-case letters, digits, ".", "_" or "-".`);
+    if (!/^[a-z0-9][a-z0-9._-]{0,63}$/.test(name)) throw new ConfigError(`Name "${name}" in ${section} of ${file} is invalid: use lower-case letters, digits, ".", "_" or "-".`);
   }
   return value as Record<string, unknown>;
 }

@@ -42,7 +42,9 @@ export function maskedConfig(config: VigieConfig): Record<string, unknown> {
     else out[key] = v;
   }
   out.workers = config.workers;
+  // Definitions may hold secrets (headers, form fields): only their names are shown.
   out.sources = Object.keys(config.sources);
+  out.refreshers = Object.keys(config.refreshers);
   out.configFile = config.configFile;
   return out;
 }

@@ -39,6 +39,11 @@ export interface CycleRunnerOptions {
   fleet: Fleet;
   dispatcher: Dispatcher;
   logger: Logger;
+  /**
+   * Timeout of a check-alerts batch of `n` alerts: the job paces its requests (seconds apart),
+   * so a batch takes far longer than one command. Default: the dispatcher's timeout.
+   */
+  batchTimeoutMs?: (n: number) => number;
   /** Handed each batch's matches (the match pipeline plugs in here). */
   onMatches?: (matches: unknown[], ctx: { runId: string; workerId: string; alerts: Alert[] }) => Promise<number>;
 }
@@ -78,7 +83,8 @@ export class CycleRunner {
       await Promise.all(
         [...plan].map(async ([workerId, batch]) => {
           const t0 = Date.now();
-          const { result } = await this.opts.dispatcher.sendTo(workerId, { type: 'check-alerts', payload: { alerts: batch } });
+          const timeoutMs = this.opts.batchTimeoutMs?.(batch.length);
+          const { result } = await this.opts.dispatcher.sendTo(workerId, { type: 'check-alerts', payload: { alerts: batch } }, timeoutMs ? { timeoutMs } : {});
           if (!result.ok) {
             failedWorkers.add(workerId);
             errors++;

@@ -53,11 +53,11 @@ export class Dispatcher {
     this.now = opts.now ?? Date.now;
   }
 
-  /** Sends `command` to `workerId` only (no retry elsewhere): the cycle runner's batches. */
-  async sendTo(workerId: string, command: Command, signal?: AbortSignal): Promise<{ result: CallResult; failure?: FailureClass }> {
+  /** Sends `command` to `workerId` only (no retry elsewhere): the cycle runner's batches, which may need a longer timeout. */
+  async sendTo(workerId: string, command: Command, opts: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<{ result: CallResult; failure?: FailureClass }> {
     const w = this.opts.fleet.get(workerId);
     if (!w) throw new Error(`unknown worker ${workerId}`);
-    const result = await this.call(workerId, w.url, command, signal);
+    const result = await this.call(workerId, w.url, command, opts.signal, opts.timeoutMs);
     return { result, ...(result.ok ? {} : { failure: await this.afterFailure(workerId, result) }) };
   }
 
@@ -104,9 +104,9 @@ export class Dispatcher {
     }
   }
 
-  private async call(id: string, url: string, command: Command, signal?: AbortSignal): Promise<CallResult> {
+  private async call(id: string, url: string, command: Command, signal?: AbortSignal, timeoutMs = this.opts.requestTimeoutMs): Promise<CallResult> {
     this.opts.balancer.begin(id, this.now());
-    const result = await this.opts.client.execute(url, command, this.opts.requestTimeoutMs, signal);
+    const result = await this.opts.client.execute(url, command, timeoutMs, signal);
     this.opts.balancer.record(id, result.ok ? 'success' : 'failure', result.latencyMs, this.now());
     this.opts.fleet.recordOutcome(id, result.ok);
     if (result.ok) {

@@ -4,7 +4,12 @@ import type { Logger } from '../observability/logger.js';
 import { createWorkerMetrics } from '../observability/metrics.js';
 import { openStore, type Store } from '../store/index.js';
 import { VERSION } from '../version.js';
-import { checkAlertsGuard } from './commands/check-alerts.js';
+import { createCheckAlertsHandler } from '../alerts/check-alerts.js';
+import { createRefreshers } from '../alerts/refreshers/index.js';
+import { createSources } from '../alerts/sources/index.js';
+import { createGenerateCookiesHandler } from './commands/generate-cookies.js';
+import { createScrapeHandler } from './commands/scrape.js';
+import { outboundAgent, sourceAddressOf } from './outbound.js';
 import { echo } from './commands/echo.js';
 import { CommandRegistry } from './commands/registry.js';
 import type { WorkerIdentity } from './commands/types.js';
@@ -31,7 +36,16 @@ export async function startWorker(config: VigieConfig, logger: Logger): Promise<
 
   const registry = new CommandRegistry();
   registry.registerCustom(echo);
-  registry.setHandler('check-alerts', checkAlertsGuard);
+  // Built before listening: a bad source or refresher definition stops start-up, naming it.
+  const dispatcher = outboundAgent(sourceAddressOf(config));
+  registry.setHandler('check-alerts', createCheckAlertsHandler({
+    sources: createSources(config.sources, { dispatcher }),
+    pacing: { minDelayMs: config.requestDelayMinMs, maxDelayMs: config.requestDelayMaxMs },
+    rateLimit: { maxRetries: config.rateLimitMaxRetries, maxRetryAfterMs: config.rateLimitMaxWaitMs },
+  }));
+  registry.setHandler('scrape', createScrapeHandler({ allowedHosts: config.scrapeAllowedHosts, timeoutMs: config.scrapeTimeoutMs, maxBytes: config.scrapeMaxBytes, dispatcher }));
+  const refreshers = createRefreshers(config.refreshers, { dispatcher });
+  registry.setHandler('generate-cookies', createGenerateCookiesHandler({ refreshers, ...(config.generateCookiesRefresher ? { defaultRefresher: config.generateCookiesRefresher } : {}) }));
   await loadPlugins(config.plugins, registry);
 
   const store: Store = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, logger: log });
@@ -59,6 +73,7 @@ export async function startWorker(config: VigieConfig, logger: Logger): Promise<
         await server.drain(config.shutdownGraceMs);
         await server.app.close();
         await store.close();
+        await dispatcher.close();
         log.info('worker stopped');
       })()),
   };

@@ -146,8 +146,8 @@ describe('generate-cookies handler', () => {
     expect((await t.store.credentials.get('scraping'))?.value).toBe('sid=previous-value');
   });
 
-  it('answers 501 NO_REFRESHER without refreshers, 400 for an unknown one or a bad payload', async () => {
-    await expect(handlerWith(new Map())({}, t.ctx)).rejects.toMatchObject({ code: 'NO_REFRESHER', httpStatus: 501 });
+  it('answers 501 COMMAND_NOT_SUPPORTED without refreshers, 400 for an unknown one or a bad payload', async () => {
+    await expect(handlerWith(new Map())({}, t.ctx)).rejects.toMatchObject({ code: 'COMMAND_NOT_SUPPORTED', httpStatus: 501 });
     const one = createRefreshers({ a: { type: 'http-login', url: `${login.url}/login`, fields: {} } });
     await expect(handlerWith(one)({ refresher: 'zz' }, t.ctx)).rejects.toMatchObject({ code: 'UNKNOWN_REFRESHER', httpStatus: 400, message: expect.stringContaining('Configured: a') });
     await expect(handlerWith(one)({ cookies: 'x' }, t.ctx)).rejects.toMatchObject({ code: 'INVALID_COMMAND', httpStatus: 400 });

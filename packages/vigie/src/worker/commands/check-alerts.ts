@@ -1,6 +1,6 @@
 import { VigieError } from '../../errors.js';
 import { registerSecret } from '../../observability/secrets.js';
-import type { CommandContext, CommandHandler } from './types.js';
+import type { CommandContext } from './types.js';
 
 /**
  * Reads the scraping credential from the store, the single source of truth: never from the
@@ -20,12 +20,3 @@ export async function requireScrapingCredential(ctx: CommandContext): Promise<st
   registerSecret(cred.value);
   return cred.value;
 }
-
-/**
- * `check-alerts` until the alert job is installed: the credential check runs first (so a fleet
- * without credentials learns it now), then the worker says it cannot run the job yet.
- */
-export const checkAlertsGuard: CommandHandler = async (_payload, ctx) => {
-  await requireScrapingCredential(ctx);
-  throw new VigieError('COMMAND_NOT_SUPPORTED', 'This worker has no check-alerts job installed.', 501);
-};

@@ -39,7 +39,8 @@ export function createGenerateCookiesHandler(deps: GenerateCookiesDeps): Command
     }
     const names = [...deps.refreshers.keys()];
     if (names.length === 0) {
-      throw new VigieError('NO_REFRESHER', 'This worker has no credential refresher configured; add one under "refreshers" in the config file (see docs/sources.md), or set the credential with `vigie credentials set`.', 501);
+      // The seed's contract for a known command this worker cannot run: 501 COMMAND_NOT_SUPPORTED.
+      throw new VigieError('COMMAND_NOT_SUPPORTED', 'This worker has no credential refresher configured; add one under "refreshers" in the config file (see docs/sources.md), or set the credential with `vigie credentials set`.', 501);
     }
     const wanted = parsed.data.refresher ?? deps.defaultRefresher ?? (names.length === 1 ? names[0] : undefined);
     if (wanted === undefined) {

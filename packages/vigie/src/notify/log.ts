@@ -1,0 +1,20 @@
+import type { Logger } from '../observability/logger.js';
+import type { OutboxEntry } from '../store/index.js';
+import { delivered, formatPrice, permanent, readMatchPayload, type Notifier, type SendResult } from './types.js';
+
+/** Logs each match at info ("notifications in the log"): the demo's channel, and a dry run of the others. */
+export function createLogNotifier(logger: Logger): Notifier {
+  return {
+    channel: 'log',
+    async send(entry: OutboxEntry): Promise<SendResult> {
+      const p = readMatchPayload(entry.payload);
+      if (!p) return permanent('log: the outbox entry holds no match to log');
+      const price = formatPrice(p.item.price, p.item.currency);
+      logger.info(
+        { notification: entry.id, matchId: p.matchId, alertId: p.alert.id, item: p.item },
+        `🔔 Match for "${p.alert.name}": ${p.item.title}${price ? ` - ${price}` : ''}${p.item.url ? ` ${p.item.url}` : ''}`,
+      );
+      return delivered;
+    },
+  };
+}
