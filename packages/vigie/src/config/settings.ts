@@ -119,6 +119,15 @@ export const SETTINGS = {
   telegramApiUrl: setting({ env: 'TELEGRAM_API_URL', kind: url(['http', 'https']), default: 'https://api.telegram.org', group: 'alerts',
     doc: 'Telegram Bot API base URL (a local Bot API server, or a test double).' }),
 
+  notifyPollIntervalMs: setting({ env: 'NOTIFY_POLL_INTERVAL_MS', kind: int(50), default: 1000, group: 'alerts',
+    doc: 'How often the notification outbox is polled (new matches also wake it at once).' }),
+  notifySendTimeoutMs: setting({ env: 'NOTIFY_SEND_TIMEOUT_MS', kind: int(100), default: 15_000, group: 'alerts',
+    doc: 'Bound of one notification send; an entry is leased for this plus 30 s.' }),
+  notifyMaxAttempts: setting({ env: 'NOTIFY_MAX_ATTEMPTS', kind: int(1), default: 10, group: 'alerts',
+    doc: 'Tries of a notification before it is marked failed (backoff from 1 s to 10 min).' }),
+  notifyConcurrency: setting({ env: 'NOTIFY_CONCURRENCY', kind: int(1, 64), default: 4, group: 'alerts',
+    doc: 'Notification targets served at once (one target\'s messages go in order).' }),
+
   // failover
   enableFailover: setting({ env: 'ENABLE_FAILOVER', kind: bool(), default: false, group: 'failover',
     doc: 'Escalate when a worker is blocked: restart → other region → other app.' }),

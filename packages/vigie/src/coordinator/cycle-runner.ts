@@ -45,7 +45,7 @@ export interface CycleRunnerOptions {
    */
   batchTimeoutMs?: (n: number) => number;
   /** Handed each batch's matches (the match pipeline plugs in here). */
-  onMatches?: (matches: unknown[], ctx: { runId: string; workerId: string; alerts: Alert[] }) => Promise<number>;
+  onMatches?: (matches: unknown[], ctx: { runId: string; workerId: string; alerts: Alert[]; failed: Array<{ alertId: string }> }) => Promise<number>;
 }
 
 /**
@@ -100,7 +100,7 @@ export class CycleRunner {
             outcomes.set(a.id, reason ? { alertId: a.id, checked: false, reason: `${workerId}: ${reason}` } : { alertId: a.id, checked: true, workerId });
           }
           const found = Array.isArray(data.matches) ? data.matches : [];
-          const recorded = this.opts.onMatches ? await this.opts.onMatches(found, { runId: run.id, workerId, alerts: batch }) : found.length;
+          const recorded = this.opts.onMatches ? await this.opts.onMatches(found, { runId: run.id, workerId, alerts: batch, failed: data.failed ?? [] }) : found.length;
           matches += recorded;
           errors += failedHere.size;
           perWorker.push({ workerId, ok: true, alertsChecked: batch.length - failedHere.size, matches: recorded, errors: failedHere.size, durationMs: Date.now() - t0 });

@@ -5,6 +5,8 @@ import type { Logger } from '../observability/logger.js';
 import { createCoordinatorMetrics } from '../observability/metrics.js';
 import { openStore, type Store } from '../store/index.js';
 import { VERSION } from '../version.js';
+import { createMatchRecorder } from '../alerts/matches.js';
+import { createNotifiers, OutboxSender } from '../notify/index.js';
 import { createBalancer } from './balancer/index.js';
 import { CycleRunner } from './cycle-runner.js';
 import { Dispatcher } from './dispatcher.js';
@@ -32,27 +34,42 @@ export interface RunningCoordinator {
 /** Starts the coordinator: store, fleet, health checks, balancer, dispatcher, cycles, HTTP API. */
 export async function startCoordinator(config: VigieConfig, logger: Logger): Promise<RunningCoordinator> {
   checkApiKeyConfig(config, logger);
-  const store = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, logger: logger });
+  const store = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, logger });
   const fleet = await Fleet.load(store, config.workers, logger);
   const metrics = createCoordinatorMetrics();
   const balancer = createBalancer(config.lbStrategy);
   for (const w of fleet.list()) balancer.restore?.(w.id, w);
   const client = new WorkerClient({ apiKey: config.apiKey?.[0] });
-  const health = new HealthChecker({ fleet, client, logger: logger, intervalMs: config.healthCheckIntervalMs, timeoutMs: config.healthCheckTimeoutMs });
+  const health = new HealthChecker({ fleet, client, logger, intervalMs: config.healthCheckIntervalMs, timeoutMs: config.healthCheckTimeoutMs });
   const dispatcher = new Dispatcher({
-    fleet, balancer, client, health, logger: logger,
+    fleet, balancer, client, health, logger,
     maxAttempts: config.maxRetries,
     requestTimeoutMs: config.workerRequestTimeoutMs,
     banBaseMs: config.workerBanDurationMs,
     banMaxMs: config.workerBanMaxMs,
     onAttempt: (a) => metrics.attempts.inc({ worker: a.workerId, reason: a.error ?? 'unknown' }),
   });
-  const runner = new CycleRunner({ store, fleet, dispatcher, logger: logger });
+  const sender = new OutboxSender({
+    store,
+    notifiers: createNotifiers({ store, logger, telegram: { token: config.telegramBotToken, chatId: config.telegramChatId, apiUrl: config.telegramApiUrl } }),
+    logger,
+    pollIntervalMs: config.notifyPollIntervalMs,
+    sendTimeoutMs: config.notifySendTimeoutMs,
+    maxAttempts: config.notifyMaxAttempts,
+    concurrency: config.notifyConcurrency,
+    onOutcome: (channel, outcome) => metrics.notifications.inc({ channel, outcome }),
+  });
+  const runner = new CycleRunner({
+    store, fleet, dispatcher, logger,
+    onMatches: createMatchRecorder({ store, logger, onRecorded: () => sender.kick() }),
+    // Each alert may wait the longest pause plus one request; the worker's own deadline caps it.
+    batchTimeoutMs: (n) => Math.min(config.commandTimeoutMs, config.workerRequestTimeoutMs * (n + 1) + n * config.requestDelayMaxMs),
+  });
   const scheduler = new CycleScheduler({
     runner,
     initialDelayMs: config.alertInitialDelayMs,
     intervalMs: config.alertCheckIntervalMs,
-    logger: logger,
+    logger,
     onCycle: (s) => {
       metrics.cycles.inc({ status: s.status });
       metrics.alertsChecked.inc({ result: 'checked' }, s.alertsChecked);
@@ -61,7 +78,7 @@ export async function startCoordinator(config: VigieConfig, logger: Logger): Pro
   });
 
   const startedAt = Date.now();
-  const app = createHttpApp({ logger: logger, bodyLimit: config.maxBodyBytes, apiKeys: config.apiKey ?? [], metrics: metrics.registry });
+  const app = createHttpApp({ logger, bodyLimit: config.maxBodyBytes, apiKeys: config.apiKey ?? [], metrics: metrics.registry });
   registerCoordinatorRoutes(app, {
     fleet, dispatcher, store, cycles: scheduler, version: VERSION, startedAt,
     onDispatch: (_ok, code, seconds) => {
@@ -96,6 +113,7 @@ export async function startCoordinator(config: VigieConfig, logger: Logger): Pro
     throw err;
   }
   scheduler.start();
+  sender.start();
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : config.port;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
@@ -111,6 +129,7 @@ export async function startCoordinator(config: VigieConfig, logger: Logger): Pro
       (closing ??= (async () => {
         logger.info('coordinator stopping');
         await scheduler.stop();
+        await sender.stop();
         await health.stop();
         clearInterval(flushTimer);
         await app.close();

@@ -22,6 +22,8 @@ export interface MarketplaceOptions {
 export interface Marketplace {
   url: string;
   listings(): readonly Listing[];
+  /** Lists a new item now: a generated one, or with the given fields. */
+  addListing(fields?: Partial<Omit<Listing, 'id' | 'createdAt'>>): Listing;
   requestsFrom(address: string): number;
   close(): Promise<void>;
 }
@@ -35,9 +37,13 @@ export async function startMarketplace(opts: MarketplaceOptions = {}): Promise<M
   const random = seededRandom(opts.seed ?? 42);
   const listings: Listing[] = [];
   const counts = new Map<string, number>();
-  const add = () => listings.push(makeListing(listings.length + 1, random, Date.now()));
+  const add = (fields: Partial<Omit<Listing, 'id' | 'createdAt'>> = {}): Listing => {
+    const listing = { ...makeListing(listings.length + 1, random, Date.now()), ...fields };
+    listings.push(listing);
+    return listing;
+  };
   for (let i = 0; i < (opts.initialListings ?? 24); i++) add();
-  const timer = opts.newListingEveryMs ? setInterval(add, opts.newListingEveryMs) : undefined;
+  const timer = opts.newListingEveryMs ? setInterval(() => add(), opts.newListingEveryMs) : undefined;
   timer?.unref();
 
   const server: Server = createServer((req, res) => handle(req, res));
@@ -85,6 +91,7 @@ export async function startMarketplace(opts: MarketplaceOptions = {}): Promise<M
   return {
     url: base,
     listings: () => listings,
+    addListing: add,
     requestsFrom: (address) => counts.get(address) ?? 0,
     close: async () => {
       clearInterval(timer);

@@ -64,6 +64,12 @@ export function createCoordinatorMetrics() {
       labelNames: ['result'] as const,
       registers: [registry],
     }),
+    notifications: new Counter({
+      name: 'vigie_notifications_total',
+      help: 'Notification sends, by channel and outcome (sent, retry, failed).',
+      labelNames: ['channel', 'outcome'] as const,
+      registers: [registry],
+    }),
     workersAvailable: new Gauge({
       name: 'vigie_workers_available',
       help: 'Workers healthy and not banned.',

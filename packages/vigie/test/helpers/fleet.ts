@@ -37,7 +37,7 @@ export interface TestFleet {
   dataDir: string;
   plugin: string;
   workers: TestWorker[];
-  startWorker(id: string, host: string, env?: Record<string, string>): Promise<TestWorker>;
+  startWorker(id: string, host: string, env?: Record<string, string>, opts?: { plugin?: boolean; configFile?: string }): Promise<TestWorker>;
   writeConfig(extra?: Record<string, unknown>): string;
   startCoordinator(env?: Record<string, string>): Promise<{ proc: VigieProcess; url: string }>;
   stopAll(): Promise<void>;
@@ -55,8 +55,13 @@ export function createTestFleet(): TestFleet {
     dataDir,
     plugin,
     workers: [],
-    async startWorker(id, host, env = {}) {
-      const proc = spawnVigie(['worker', '--id', id, '--name', id, '--region', host, '--host', host, '--port', '0', '--plugin', plugin], {
+    async startWorker(id, host, env = {}, opts = {}) {
+      const args = [
+        ...(opts.configFile ? ['--config', opts.configFile] : []),
+        'worker', '--id', id, '--name', id, '--region', host, '--host', host, '--port', '0',
+        ...(opts.plugin === false ? [] : ['--plugin', plugin]),
+      ];
+      const proc = spawnVigie(args, {
         VIGIE_API_KEY: FLEET_KEY,
         VIGIE_DATA_DIR: dataDir,
         WORKER_ID: id,

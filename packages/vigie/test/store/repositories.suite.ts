@@ -84,7 +84,7 @@ export function storeConformanceSuite(name: string, open: () => Promise<Store>):
         store = await open();
         await another();
         const { rows } = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(store.db);
-        expect(rows.map((r) => r.name)).toEqual(['001_initial']);
+        expect(rows.map((r) => r.name)).toEqual(['001_initial', '002_alert_baseline']);
       });
 
       it('fails ping with STORE_UNREACHABLE once closed, and closes twice without error', async () => {

@@ -1,0 +1,178 @@
+import { z } from 'zod';
+import { matchIdempotencyKey } from '../notify/targets.js';
+import type { MatchPayload } from '../notify/types.js';
+import type { Logger } from '../observability/logger.js';
+import { fromBool, fromJson } from '../store/codec.js';
+import { createRepos, type Alert, type NotifyTarget, type Store } from '../store/index.js';
+import type { Item } from './types.js';
+
+/** What `recordMatches` takes: one alert's candidates from one check. */
+export interface RecordMatchesInput {
+  /** The alert run the check belongs to (an `alert_runs` id), or null. */
+  runId: string | null;
+  /** The alert checked; its current row (name, notify targets, notifyExisting) is read in the transaction. */
+  alert: Pick<Alert, 'id'> & Partial<Alert>;
+  /** Items that passed the alert's filters; repeats are ignored. */
+  candidates: readonly Item[];
+  now?: number;
+}
+
+/** What `recordMatches` did. */
+export interface RecordMatchesResult {
+  /** Matches created (0 for a silent baseline). */
+  newMatches: number;
+  /** True when this call recorded the alert's first check. */
+  baseline: boolean;
+  /** Outbox entries queued. */
+  notifications: number;
+}
+
+/**
+ * Records one check of one alert, in ONE transaction: the candidates never seen before become
+ * matches, each with one outbox entry per notify target (idempotency key
+ * `match:<alertId>:<itemId>:<channel>:<target hash>`), so a retried or re-dispatched batch, or two
+ * coordinators recording the same batch, never create a second match or notification.
+ *
+ * Baseline rule: the first time an alert is checked (its `baseline_at` is still NULL), what is
+ * already listed is recorded as seen without matches or notifications, since it is not news,
+ * unless the alert has `notifyExisting`. `baseline_at` is set in the same transaction, so that a
+ * crash before the commit leaves the first check to be done again, and after it never twice.
+ * A match is recorded even when the alert has no notify target.
+ */
+export async function recordMatches(store: Pick<Store, 'db'>, input: RecordMatchesInput): Promise<RecordMatchesResult> {
+  const now = input.now ?? Date.now();
+  const alertId = input.alert.id;
+  const items = new Map<string, Item>();
+  for (const c of input.candidates) if (!items.has(c.id)) items.set(c.id, c);
+
+  return store.db.transaction().execute(async (tx) => {
+    // Claim the first check with a conditional write, first: on PostgreSQL a concurrent first
+    // check of the same alert waits on this row, then finds baseline_at set and records normally
+    // (its items are then already seen); SQLite transactions begin immediate and never overlap.
+    const claimed = await tx
+      .updateTable('alerts')
+      .set({ baseline_at: now })
+      .where('id', '=', alertId)
+      .where('baseline_at', 'is', null)
+      .executeTakeFirst();
+    const baseline = claimed.numUpdatedRows > 0n;
+    const row = await tx.selectFrom('alerts').select(['name', 'notify', 'notify_existing']).where('id', '=', alertId).executeTakeFirst();
+    if (!row) return { newMatches: 0, baseline: false, notifications: 0 }; // deleted since the cycle read it
+
+    const repos = createRepos(tx);
+    const fresh = await repos.matches.markSeen(alertId, [...items.keys()], now);
+    if (baseline && !fromBool(row.notify_existing)) return { newMatches: 0, baseline, notifications: 0 };
+
+    const targets = fromJson<NotifyTarget[]>(row.notify, []).filter((t) => typeof t?.channel === 'string' && t.channel !== '');
+    let newMatches = 0;
+    let notifications = 0;
+    for (const itemId of fresh) {
+      const item = items.get(itemId)!;
+      const { match, created } = await repos.matches.insertMatch({ alertId, itemId, item, runId: input.runId, createdAt: now });
+      if (created) newMatches++;
+      const payload: MatchPayload = { event: 'match', matchId: match.id, alert: { id: alertId, name: row.name }, item, foundAt: now };
+      for (const target of targets) {
+        const queued = await repos.outbox.enqueue({
+          channel: target.channel,
+          target,
+          payload,
+          idempotencyKey: matchIdempotencyKey(alertId, itemId, target.channel, target),
+          matchId: match.id,
+          now,
+        });
+        if (queued.created) notifications++;
+      }
+    }
+    return { newMatches, baseline, notifications };
+  });
+}
+
+const text = (max: number) => z.string().max(max).nullish().transform((v) => v ?? null);
+
+/** An item as a worker sends it: checked, because it comes over the network. */
+const itemSchema = z.object({
+  id: z.union([z.string().min(1).max(512), z.number().finite()]).transform(String),
+  title: z.string().max(2000),
+  price: z.number().finite().nullish().transform((v) => v ?? null),
+  currency: text(16),
+  url: text(4000),
+  condition: text(200),
+  brand: text(200),
+  photo: text(4000),
+});
+const candidateSchema = z.object({ alertId: z.string().min(1), item: itemSchema });
+
+/** The batch's candidates grouped by alert; ones that are malformed or name an alert not in the batch are counted, not kept. */
+export function groupCandidates(matches: readonly unknown[], alertIds: ReadonlySet<string>): { byAlert: Map<string, Item[]>; malformed: number; foreign: number } {
+  const byAlert = new Map<string, Item[]>();
+  let malformed = 0;
+  let foreign = 0;
+  for (const m of matches) {
+    const parsed = candidateSchema.safeParse(m);
+    if (!parsed.success) {
+      malformed++;
+      continue;
+    }
+    // A worker only reports on the alerts it was given.
+    if (!alertIds.has(parsed.data.alertId)) {
+      foreign++;
+      continue;
+    }
+    const list = byAlert.get(parsed.data.alertId) ?? [];
+    list.push(parsed.data.item);
+    byAlert.set(parsed.data.alertId, list);
+  }
+  return { byAlert, malformed, foreign };
+}
+
+/** One worker's batch, as the cycle runner hands it over. */
+export interface MatchBatchContext {
+  runId: string;
+  workerId: string;
+  alerts: readonly Alert[];
+  /** Alerts the worker could not check. When given, the other alerts of the batch count as checked even with no candidate (their baseline is taken). */
+  failed?: ReadonlyArray<{ alertId: string }>;
+}
+
+export interface MatchRecorderOptions {
+  store: Pick<Store, 'db'>;
+  logger: Logger;
+  clock?: () => number;
+  /** Called after a batch created matches (e.g. `() => sender.kick()`, to notify without waiting for the next poll). */
+  onRecorded?: (newMatches: number) => void;
+}
+
+/**
+ * The cycle runner's `onMatches`: records each alert of a worker's batch with `recordMatches`
+ * and answers the number of new matches. An alert whose recording fails (store down) is logged
+ * and left unseen, so the next cycle finds its items again; the others go on.
+ */
+export function createMatchRecorder(opts: MatchRecorderOptions): (matches: unknown[], ctx: MatchBatchContext) => Promise<number> {
+  const clock = opts.clock ?? Date.now;
+  return async (matches, ctx) => {
+    const { byAlert, malformed, foreign } = groupCandidates(matches, new Set(ctx.alerts.map((a) => a.id)));
+    if (malformed + foreign > 0) {
+      opts.logger.warn({ runId: ctx.runId, worker: ctx.workerId, malformed, foreign }, `worker ${ctx.workerId} sent ${malformed + foreign} candidate(s) that were ignored (malformed, or for an alert not in its batch)`);
+    }
+    const failed = ctx.failed ? new Set(ctx.failed.map((f) => f.alertId)) : undefined;
+    let total = 0;
+    for (const alert of ctx.alerts) {
+      const candidates = byAlert.get(alert.id);
+      // Without the failed list, an alert with no candidate may not have been checked at all:
+      // taking its baseline then would turn its whole listing into "new" at the next check.
+      if (!candidates && (!failed || failed.has(alert.id))) continue;
+      if (candidates && failed?.has(alert.id)) continue;
+      try {
+        const r = await recordMatches(opts.store, { runId: ctx.runId, alert, candidates: candidates ?? [], now: clock() });
+        total += r.newMatches;
+        if (r.baseline) {
+          opts.logger.info({ runId: ctx.runId, alertId: alert.id, items: candidates?.length ?? 0, notified: r.newMatches }, `alert "${alert.name}": first check, ${candidates?.length ?? 0} listed item(s) recorded${r.newMatches > 0 ? ' and notified' : ' as seen (not notified)'}`);
+        }
+      } catch (err) {
+        opts.logger.error({ err, runId: ctx.runId, alertId: alert.id }, `alert "${alert.name}": matches not recorded; its items stay unseen and come back at the next cycle`);
+      }
+    }
+    if (total > 0) opts.onRecorded?.(total);
+    return total;
+  };
+}
