@@ -61,9 +61,11 @@ export async function prepareDemo(config: VigieConfig, logger: Logger, opts: Dem
     // A fresh session each run: the marketplace of this run only knows its own.
     await store.credentials.set(config.scrapingCredential, session, 'demo');
     if ((await store.alerts.list()).length === 0) {
-      await store.alerts.create({ name: 'Nike under 80 €', source: 'market', query: 'nike', priceMax: 80, notify: [{ channel: 'log' }], notifyExisting: true } as Parameters<typeof store.alerts.create>[0]);
+      // The broad one notifies what is listed at its first check, so that the first cycle (3 s
+      // after start) already shows matches; the other two show the usual rule: only news.
+      await store.alerts.create({ name: 'Anything new', source: 'market', query: '', conditions: ['new'], notify: [{ channel: 'log' }], notifyExisting: true });
+      await store.alerts.create({ name: 'Nike under 120 €', source: 'market', query: 'nike', priceMax: 120, notify: [{ channel: 'log' }] });
       await store.alerts.create({ name: "Levi's jeans", source: 'market', query: "levi's", includeWords: ['jeans'], notify: [{ channel: 'log' }] });
-      await store.alerts.create({ name: 'Anything new, like new', source: 'market', query: '', conditions: ['new'], notify: [{ channel: 'log' }] });
       logger.info('demo: three alerts added (vigie alerts list)');
     }
   } finally {

@@ -62,4 +62,27 @@ describe('vigie up', () => {
     expect(await up.stop('SIGINT')).toBe(0);
     for (const p of pids) expect(alive(p)).toBe(false);
   }, 60_000);
+
+  it('--demo shows matches in GET /api/v1/matches within 60 s', async () => {
+    const demoDir = tempDir('vigie-demo-');
+    const workerPort = String(20_000 + Math.floor(Math.random() * 20_000));
+    const demo = spawnVigie(['up', '--demo', '--port', '0', '--worker-port', workerPort], { VIGIE_DATA_DIR: demoDir.path });
+    try {
+      const { url } = await demo.waitForLog((l) => l.msg === 'coordinator listening', 30_000);
+      const started = Date.now();
+      const { matches } = await until(
+        () => fetch(`${String(url)}/api/v1/matches`).then((r) => r.json() as Promise<{ matches: Array<{ item: { title: string } }> }>),
+        (m) => m.matches.length > 0,
+        60_000,
+      );
+      expect(Date.now() - started).toBeLessThan(60_000);
+      expect(matches[0]!.item.title).toEqual(expect.any(String));
+      // The notifications go to the log.
+      await demo.waitForLog((l) => l.msg === 'notification sent (log)');
+      expect(await demo.stop('SIGINT')).toBe(0);
+    } finally {
+      await demo.stop('SIGKILL');
+      demoDir.cleanup();
+    }
+  }, 90_000);
 });
