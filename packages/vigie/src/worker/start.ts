@@ -13,6 +13,7 @@ import { outboundAgent, sourceAddressOf } from './outbound.js';
 import { echo } from './commands/echo.js';
 import { CommandRegistry } from './commands/registry.js';
 import type { WorkerIdentity } from './commands/types.js';
+import { startAutoCycle } from './auto-cycle.js';
 import { loadPlugins } from './plugins.js';
 import { createWorkerServer } from './server.js';
 
@@ -38,11 +39,12 @@ export async function startWorker(config: VigieConfig, logger: Logger): Promise<
   registry.registerCustom(echo);
   // Built before listening: a bad source or refresher definition stops start-up, naming it.
   const dispatcher = outboundAgent(sourceAddressOf(config));
-  registry.setHandler('check-alerts', createCheckAlertsHandler({
+  const checkAlerts = createCheckAlertsHandler({
     sources: createSources(config.sources, { dispatcher }),
     pacing: { minDelayMs: config.requestDelayMinMs, maxDelayMs: config.requestDelayMaxMs },
     rateLimit: { maxRetries: config.rateLimitMaxRetries, maxRetryAfterMs: config.rateLimitMaxWaitMs },
-  }));
+  });
+  registry.setHandler('check-alerts', checkAlerts);
   registry.setHandler('scrape', createScrapeHandler({ allowedHosts: config.scrapeAllowedHosts, timeoutMs: config.scrapeTimeoutMs, maxBytes: config.scrapeMaxBytes, dispatcher }));
   const refreshers = createRefreshers(config.refreshers, { dispatcher });
   registry.setHandler('generate-cookies', createGenerateCookiesHandler({ refreshers, ...(config.generateCookiesRefresher ? { defaultRefresher: config.generateCookiesRefresher } : {}) }));
@@ -56,6 +58,7 @@ export async function startWorker(config: VigieConfig, logger: Logger): Promise<
     await store.close();
     throw err;
   }
+  const auto = config.autoRunCycle ? startAutoCycle({ config, store, checkAlerts: registry.resolve('check-alerts'), identity, logger: log }) : undefined;
   const addr = server.app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : config.port;
   const host = config.host ?? '127.0.0.1';
@@ -70,6 +73,7 @@ export async function startWorker(config: VigieConfig, logger: Logger): Promise<
     close: () =>
       (closing ??= (async () => {
         log.info({ inFlight: server.inFlight() }, 'worker stopping');
+        await auto?.stop();
         await server.drain(config.shutdownGraceMs);
         await server.app.close();
         await store.close();
