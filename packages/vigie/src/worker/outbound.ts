@@ -22,12 +22,13 @@ export function sourceAddressOf(config: VigieConfig): string | undefined {
  */
 export function outboundAgent(localAddress: string | undefined): Agent {
   if (!localAddress) return new Agent({ keepAliveTimeout: 10_000 });
-  // BuildOptions' type demands a port (net's type), which a connector for many origins has none of.
-  const bound = buildConnector({ localAddress } as buildConnector.BuildOptions);
-  const plain = buildConnector({});
+  const connector = buildConnector({});
   const loopbackOnly = isLoopback(localAddress);
   return new Agent({
     keepAliveTimeout: 10_000,
-    connect: (opts, callback) => (!loopbackOnly || isLoopback(opts.hostname) ? bound : plain)(opts, callback),
+    // undici passes the client's own (unset) localAddress to the connector on every connect,
+    // overriding connector options: the address is set here, per connection.
+    connect: (opts, callback) =>
+      connector(!loopbackOnly || isLoopback(opts.hostname) ? { ...opts, localAddress } : opts, callback),
   });
 }
