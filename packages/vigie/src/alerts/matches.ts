@@ -3,7 +3,7 @@ import { matchIdempotencyKey } from '../notify/targets.js';
 import type { MatchPayload } from '../notify/types.js';
 import type { Logger } from '../observability/logger.js';
 import { fromBool, fromJson } from '../store/codec.js';
-import { createRepos, type Alert, type NotifyTarget, type Store } from '../store/index.js';
+import { createRepos, isStoreError, type Alert, type Fence, type NotifyTarget, type Store } from '../store/index.js';
 import type { Item } from './types.js';
 
 /** What `recordMatches` takes: one alert's candidates from one check. */
@@ -15,6 +15,8 @@ export interface RecordMatchesInput {
   /** Items that passed the alert's filters; repeats are ignored. */
   candidates: readonly Item[];
   now?: number;
+  /** The leader's fence: the write is refused (StoreError FENCED) if a newer leader has written since. */
+  fence?: Fence | undefined;
 }
 
 /** What `recordMatches` did. */
@@ -46,6 +48,7 @@ export async function recordMatches(store: Pick<Store, 'db'>, input: RecordMatch
   for (const c of input.candidates) if (!items.has(c.id)) items.set(c.id, c);
 
   return store.db.transaction().execute(async (tx) => {
+    if (input.fence) await createRepos(tx).fencing.check(input.fence, now);
     // Claim the first check with a conditional write, first: on PostgreSQL a concurrent first
     // check of the same alert waits on this row, then finds baseline_at set and records normally
     // (its items are then already seen); SQLite transactions begin immediate and never overlap.
@@ -132,6 +135,8 @@ export interface MatchBatchContext {
   alerts: readonly Alert[];
   /** Alerts the worker could not check. When given, the other alerts of the batch count as checked even with no candidate (their baseline is taken). */
   failed?: ReadonlyArray<{ alertId: string }>;
+  /** The leader's fence, carried by every write of the cycle. */
+  fence?: Fence | undefined;
 }
 
 export interface MatchRecorderOptions {
@@ -163,12 +168,14 @@ export function createMatchRecorder(opts: MatchRecorderOptions): (matches: unkno
       if (!candidates && (!failed || failed.has(alert.id))) continue;
       if (candidates && failed?.has(alert.id)) continue;
       try {
-        const r = await recordMatches(opts.store, { runId: ctx.runId, alert, candidates: candidates ?? [], now: clock() });
+        const r = await recordMatches(opts.store, { runId: ctx.runId, alert, candidates: candidates ?? [], now: clock(), fence: ctx.fence });
         total += r.newMatches;
         if (r.baseline) {
           opts.logger.info({ runId: ctx.runId, alertId: alert.id, items: candidates?.length ?? 0, notified: r.newMatches }, `alert "${alert.name}": first check, ${candidates?.length ?? 0} listed item(s) recorded${r.newMatches > 0 ? ' and notified' : ' as seen (not notified)'}`);
         }
       } catch (err) {
+        // A fenced write means this process is no longer the leader: stop the batch, not just this alert.
+        if (isStoreError(err, 'FENCED')) throw err;
         opts.logger.error({ err, runId: ctx.runId, alertId: alert.id }, `alert "${alert.name}": matches not recorded; its items stay unseen and come back at the next cycle`);
       }
     }

@@ -1,5 +1,5 @@
 import type { Logger } from '../observability/logger.js';
-import type { Alert, AlertRun, RunTrigger, RunWorkerOutcome, Store } from '../store/index.js';
+import { createRepos, type Alert, type AlertRun, type Fence, type Repos, type RunTrigger, type RunWorkerOutcome, type Store } from '../store/index.js';
 import type { Dispatcher } from './dispatcher.js';
 import type { Fleet } from './fleet.js';
 import { selectWorkers } from './policy/availability.js';
@@ -45,7 +45,14 @@ export interface CycleRunnerOptions {
    */
   batchTimeoutMs?: (n: number) => number;
   /** Handed each batch's matches (the match pipeline plugs in here). */
-  onMatches?: (matches: unknown[], ctx: { runId: string; workerId: string; alerts: Alert[]; failed: Array<{ alertId: string }> }) => Promise<number>;
+  onMatches?: (matches: unknown[], ctx: { runId: string; workerId: string; alerts: Alert[]; failed: Array<{ alertId: string }>; fence?: Fence | undefined }) => Promise<number>;
+}
+
+/** Where a cycle comes from, and the leader's fence its writes carry. */
+export interface CycleContext {
+  /** The schedule slot (`alert-cycle:<interval>:<slot start>`); a slot runs at most once, whoever leads. */
+  slotKey?: string;
+  fence?: Fence | undefined;
 }
 
 /**
@@ -58,7 +65,7 @@ export class CycleRunner {
   constructor(private readonly opts: CycleRunnerOptions) {}
 
   /** Runs one cycle now. */
-  async run(trigger: RunTrigger, extra: { slotKey?: string; fencingToken?: number } = {}): Promise<CycleSummary> {
+  async run(trigger: RunTrigger, extra: CycleContext = {}): Promise<CycleSummary> {
     const { store, fleet, logger } = this.opts;
     const started = Date.now();
     const alerts = await store.alerts.list({ activeOnly: true });
@@ -66,7 +73,11 @@ export class CycleRunner {
       logger.debug('alert cycle skipped: no active alert');
       return emptySummary(trigger, 'no active alert');
     }
-    const run = await store.alertRuns.start({ trigger, alertsTotal: alerts.length, startedAt: started, slotKey: extra.slotKey ?? null, fencingToken: extra.fencingToken ?? null });
+    const { fence } = extra;
+    // The run row is the slot's claim: SLOT_TAKEN if it ran already, FENCED if a newer leader wrote.
+    const run = await fenced(store, fence, (r) =>
+      r.alertRuns.start({ trigger, alertsTotal: alerts.length, startedAt: started, slotKey: extra.slotKey ?? null, fencingToken: fence?.token ?? null }),
+    );
     const workerIds = selectWorkers(fleet.list().map((w) => ({ id: w.id, healthy: w.healthy, bannedUntil: w.bannedUntil })), started).workerIds;
     logger.info({ runId: run.id, alerts: alerts.length, workers: workerIds.length }, `alert cycle started (${alerts.length} alert(s), ${workerIds.length} worker(s))`);
 
@@ -100,7 +111,7 @@ export class CycleRunner {
             outcomes.set(a.id, reason ? { alertId: a.id, checked: false, reason: `${workerId}: ${reason}` } : { alertId: a.id, checked: true, workerId });
           }
           const found = Array.isArray(data.matches) ? data.matches : [];
-          const recorded = this.opts.onMatches ? await this.opts.onMatches(found, { runId: run.id, workerId, alerts: batch, failed: data.failed ?? [] }) : found.length;
+          const recorded = this.opts.onMatches ? await this.opts.onMatches(found, { runId: run.id, workerId, alerts: batch, failed: data.failed ?? [], fence }) : found.length;
           matches += recorded;
           errors += failedHere.size;
           perWorker.push({ workerId, ok: true, alertsChecked: batch.length - failedHere.size, matches: recorded, errors: failedHere.size, durationMs: Date.now() - t0 });
@@ -132,7 +143,7 @@ export class CycleRunner {
       workers: perWorker,
       failedAlerts,
     };
-    await store.alertRuns.finish(run.id, {
+    await fenced(store, fence, (r) => r.alertRuns.finish(run.id, {
       status,
       endedAt: Date.now(),
       workers: perWorker,
@@ -142,7 +153,7 @@ export class CycleRunner {
       matches,
       errors,
       summary: { failedAlerts, workersOk: summary.workersOk, workersFailed: summary.workersFailed },
-    });
+    }));
     this.log(summary);
     return summary;
   }
@@ -158,6 +169,16 @@ export class CycleRunner {
       else logger.warn({ runId: s.runId, worker: w.workerId, error: w.error }, `❌ Worker ${label}: failed - ${w.error}`);
     }
   }
+}
+
+/** Runs `write` in a transaction that first checks the leader's fence (when there is one). */
+async function fenced<T>(store: Store, fence: Fence | undefined, write: (repos: Repos) => Promise<T>): Promise<T> {
+  if (!fence) return write(store);
+  return store.db.transaction().execute(async (tx) => {
+    const repos = createRepos(tx);
+    await repos.fencing.check(fence);
+    return write(repos);
+  });
 }
 
 function emptySummary(trigger: RunTrigger, reason: string): CycleSummary {

@@ -1,50 +1,53 @@
 import { VigieError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
-import type { RunTrigger } from '../store/index.js';
-import { Loop } from '../util/loop.js';
+import { isStoreError, type Fence, type RunTrigger } from '../store/index.js';
 import type { CycleRunner, CycleSummary } from './cycle-runner.js';
+import { nextTickAt, slotKey, slotStart } from './slots.js';
 
 export interface CycleSchedulerOptions {
   runner: CycleRunner;
   initialDelayMs: number;
   intervalMs: number;
   logger: Logger;
+  /** The leader's fence for this cycle's writes (undefined: no election, single coordinator). */
+  fence?: () => Fence | undefined;
   onCycle?: (summary: CycleSummary) => void;
+  /** A cycle refused by the store: its slot ran elsewhere, or this process lost leadership. */
+  onRefused?: (code: 'SLOT_TAKEN' | 'FENCED') => void;
+  now?: () => number;
 }
 
 /**
- * Runs alert cycles on a schedule (first after the initial delay, then every interval) and on
- * demand, never two at once: a tick during a cycle is skipped with a log line, a manual run
- * during a cycle is refused with CYCLE_IN_PROGRESS.
+ * Runs alert cycles, one per slot (the first one `initialDelayMs` after start, then at each
+ * slot boundary), and on demand; never two at once: a tick during a cycle is skipped with a log
+ * line, a manual run during a cycle is refused with CYCLE_IN_PROGRESS. Only the leader starts
+ * the schedule; the store refuses a slot that ran already and a write from a stale leader.
  */
 export class CycleScheduler {
-  private readonly loop: Loop;
   private current: Promise<CycleSummary> | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private active = false;
+  private ranSlot: number | undefined;
+  private readonly createdAt: number;
+  private readonly now: () => number;
 
   constructor(private readonly opts: CycleSchedulerOptions) {
-    this.loop = new Loop({
-      name: 'alert cycle',
-      initialDelayMs: opts.initialDelayMs,
-      intervalMs: opts.intervalMs,
-      logger: opts.logger,
-      run: async () => {
-        if (this.current) {
-          opts.logger.warn('alert cycle: a manual cycle is running, this tick is skipped');
-          return;
-        }
-        await this.execute('schedule');
-      },
-    });
+    this.now = opts.now ?? Date.now;
+    this.createdAt = this.now();
   }
 
-  /** Starts the schedule. */
+  /** Starts the schedule (on election). */
   start(): void {
-    this.loop.start();
+    if (this.active) return;
+    this.active = true;
+    this.schedule();
   }
 
-  /** Stops the schedule and waits for a cycle in progress. */
+  /** Stops the schedule (on demotion or shutdown) and waits for a cycle in progress. */
   async stop(): Promise<void> {
-    await this.loop.stop();
+    this.active = false;
+    clearTimeout(this.timer);
+    this.timer = undefined;
     await this.current?.catch(() => undefined);
   }
 
@@ -53,16 +56,51 @@ export class CycleScheduler {
     return this.current !== undefined;
   }
 
-  /** Runs a cycle now; refused while one runs. */
+  /** Runs a cycle now, outside the slots; refused while one runs. */
   async runOnce(trigger: RunTrigger = 'manual'): Promise<CycleSummary> {
     if (this.current) {
       throw new VigieError('CYCLE_IN_PROGRESS', 'A cycle is running now; wait for it to end (GET /api/v1/alerts/runs) and try again.', 409);
     }
-    return this.execute(trigger);
+    return this.execute(trigger, { fence: this.opts.fence?.() });
   }
 
-  private async execute(trigger: RunTrigger): Promise<CycleSummary> {
-    const p = this.opts.runner.run(trigger);
+  private schedule(): void {
+    if (!this.active) return;
+    const now = this.now();
+    const at = nextTickAt(now, this.opts.intervalMs, this.createdAt + this.opts.initialDelayMs, this.ranSlot);
+    this.timer = setTimeout(() => void this.tick(), Math.max(0, at - now));
+    this.timer.unref?.();
+  }
+
+  private async tick(): Promise<void> {
+    if (!this.active) return;
+    const slot = slotStart(this.now(), this.opts.intervalMs);
+    if (this.current) {
+      this.opts.logger.warn({ slot: new Date(slot).toISOString() }, 'alert cycle: the previous cycle is still running, this slot is skipped');
+    } else {
+      this.ranSlot = slot;
+      try {
+        await this.execute('schedule', { slotKey: slotKey(slot, this.opts.intervalMs), fence: this.opts.fence?.() });
+      } catch (err) {
+        if (isStoreError(err, 'SLOT_TAKEN')) {
+          this.opts.logger.info({ slot: new Date(slot).toISOString() }, 'alert cycle: this slot already ran (another coordinator), skipped');
+          this.opts.onRefused?.('SLOT_TAKEN');
+        } else if (isStoreError(err, 'FENCED')) {
+          this.opts.logger.error({ slot: new Date(slot).toISOString(), err: err.message }, 'alert cycle: stale write rejected by the store (this coordinator lost its leadership)');
+          this.opts.onRefused?.('FENCED');
+        } else {
+          this.opts.logger.error({ err }, 'alert cycle failed');
+        }
+      }
+    }
+    this.ranSlot = Math.max(this.ranSlot ?? slot, slot);
+    const missed = (slotStart(this.now(), this.opts.intervalMs) - slot) / this.opts.intervalMs - 1;
+    if (missed > 0) this.opts.logger.warn({ missed }, `alert cycle: ${missed} slot(s) skipped while the previous cycle ran`);
+    this.schedule();
+  }
+
+  private async execute(trigger: RunTrigger, ctx: { slotKey?: string; fence?: Fence | undefined }): Promise<CycleSummary> {
+    const p = this.opts.runner.run(trigger, ctx);
     this.current = p;
     try {
       const summary = await p;

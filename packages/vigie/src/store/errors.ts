@@ -4,6 +4,7 @@ export type StoreErrorCode =
   | 'STORE_MIGRATION_FAILED'
   | 'STORE_INVALID_CONFIG'
   | 'SLOT_TAKEN'
+  | 'FENCED'
   | 'UNKNOWN_WORKER';
 
 /** A store failure with a stable `code` and a message that says what to do next. */

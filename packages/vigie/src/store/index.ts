@@ -10,6 +10,7 @@ import { createAlertRunsRepo, type AlertRunsRepo } from './repos/alert-runs.js';
 import { createAlertsRepo, type AlertsRepo } from './repos/alerts.js';
 import { createCredentialsRepo, type CredentialsRepo } from './repos/credentials.js';
 import { createFailoversRepo, type FailoversRepo } from './repos/failovers.js';
+import { createFencingRepo, type FencingRepo } from './repos/fencing.js';
 import { createMatchesRepo, type MatchesRepo } from './repos/matches.js';
 import { createOutboxRepo, type OutboxRepo } from './repos/outbox.js';
 import { createWorkersRepo, type WorkersRepo } from './repos/workers.js';
@@ -21,6 +22,7 @@ export * from './repos/alert-runs.js';
 export * from './repos/alerts.js';
 export * from './repos/credentials.js';
 export * from './repos/failovers.js';
+export * from './repos/fencing.js';
 export * from './repos/matches.js';
 export * from './repos/outbox.js';
 export * from './repos/workers.js';
@@ -34,6 +36,7 @@ export interface Repos {
   readonly matches: MatchesRepo;
   readonly outbox: OutboxRepo;
   readonly failovers: FailoversRepo;
+  readonly fencing: FencingRepo;
 }
 
 /** The persistent state of Vigie, on SQLite or PostgreSQL. */
@@ -71,6 +74,7 @@ export function createRepos(db: Kysely<Database>): Repos {
     matches: createMatchesRepo(db),
     outbox: createOutboxRepo(db),
     failovers: createFailoversRepo(db),
+    fencing: createFencingRepo(db),
   };
 }
 

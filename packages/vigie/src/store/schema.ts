@@ -119,6 +119,13 @@ export interface FailoverHistoryTable {
 }
 
 /** The whole schema, as Kysely sees it. */
+/** The newest fencing number accepted per lock. */
+export interface FencingTable {
+  name: string;
+  token: number;
+  updated_at: number;
+}
+
 export interface Database {
   workers: WorkersTable;
   worker_status: WorkerStatusTable;
@@ -129,6 +136,7 @@ export interface Database {
   matches: MatchesTable;
   notification_outbox: NotificationOutboxTable;
   failover_history: FailoverHistoryTable;
+  fencing: FencingTable;
 }
 
 /** Which engine a store runs on. */

@@ -53,7 +53,7 @@ describe('coordinator with three real workers', () => {
     const after = await get<Stats>(`${url}/api/v1/worker/main/stats`);
     expect(after.workers.find((w) => w.id === victim.id)?.isHealthy).toBe(false);
     expect(after.availableWorkers).toBe(2);
-  });
+  }, 90_000);
 
   it('bans a worker that answers 403 at once, skips it, keeps the ban across a restart, and lifts it when it expires', async () => {
     fleet = createTestFleet();
@@ -91,7 +91,7 @@ describe('coordinator with three real workers', () => {
     stats = await get<Stats>(`${coordinator.url}/api/v1/worker/main/stats`);
     expect(blocked()).toMatchObject({ isBanned: false });
     expect(stats.availableWorkers).toBe(3);
-  }, 60_000);
+  }, 90_000);
 
   it('accounts for all 100 alerts of a cycle when a worker is killed during it', async () => {
     fleet = createTestFleet();

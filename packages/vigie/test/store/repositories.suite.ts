@@ -16,6 +16,7 @@ const TABLES_CHILD_FIRST = [
   'workers',
   'credentials',
   'failover_history',
+  'fencing',
 ] as const;
 
 /** Empties every table so each test starts from nothing, whatever ran before. */
@@ -84,7 +85,7 @@ export function storeConformanceSuite(name: string, open: () => Promise<Store>):
         store = await open();
         await another();
         const { rows } = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(store.db);
-        expect(rows.map((r) => r.name)).toEqual(['001_initial', '002_alert_baseline']);
+        expect(rows.map((r) => r.name)).toEqual(['001_initial', '002_alert_baseline', '003_fencing']);
       });
 
       it('fails ping with STORE_UNREACHABLE once closed, and closes twice without error', async () => {
@@ -473,6 +474,31 @@ export function storeConformanceSuite(name: string, open: () => Promise<Store>):
         expect(entry.matchId).toBe(match.id);
         await store.alerts.remove(alertId);
         expect(await store.outbox.get(entry.id)).toMatchObject({ matchId: null, status: 'pending' });
+      });
+    });
+
+    describe('fencing', () => {
+      it('accepts equal and higher tokens, refuses a lower one, per lock', async () => {
+        await store.fencing.check({ name: 'leader', token: 3 });
+        await store.fencing.check({ name: 'leader', token: 3 });
+        await store.fencing.check({ name: 'leader', token: 5 });
+        await expect(store.fencing.check({ name: 'leader', token: 4 })).rejects.toMatchObject({ code: 'FENCED' });
+        expect(await store.fencing.newest('leader')).toBe(5);
+        await store.fencing.check({ name: 'other', token: 1 });
+        expect(await store.fencing.newest('other')).toBe(1);
+        expect(await store.fencing.newest('nobody')).toBeNull();
+      });
+
+      it('rolls back the guarded write when the fence refuses it', async () => {
+        await store.fencing.check({ name: 'leader', token: 10 });
+        await expect(
+          store.db.transaction().execute(async (tx) => {
+            const repos = createRepos(tx);
+            await repos.fencing.check({ name: 'leader', token: 9 });
+            await repos.alertRuns.start({ trigger: 'schedule', slotKey: 'stale-slot' });
+          }),
+        ).rejects.toMatchObject({ code: 'FENCED' });
+        expect((await store.alertRuns.listRecent(50)).some((r) => r.slotKey === 'stale-slot')).toBe(false);
       });
     });
 

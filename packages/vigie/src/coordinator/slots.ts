@@ -1,0 +1,27 @@
+/**
+ * Cycle slots: time cut into intervals aligned on the epoch, so that every coordinator computes
+ * the same slot for the same moment. A slot's key is unique in the store: whoever leads, a slot
+ * runs at most once.
+ */
+
+/** The slot `now` falls in (its start, epoch ms). */
+export function slotStart(now: number, intervalMs: number): number {
+  return Math.floor(now / intervalMs) * intervalMs;
+}
+
+/** The store key of the slot starting at `start`. */
+export function slotKey(start: number, intervalMs: number): string {
+  return `alert-cycle:${intervalMs}:${start}`;
+}
+
+/**
+ * When the next tick is due: not before `earliest` (start-up delay), and at slot boundaries
+ * after the first run, so that ticks do not drift across slots.
+ */
+export function nextTickAt(now: number, intervalMs: number, earliest: number, ranSlot: number | undefined): number {
+  if (now < earliest) return earliest;
+  const current = slotStart(now, intervalMs);
+  // The current slot has not run here yet: run it now (a new leader takes over mid-slot).
+  if (ranSlot === undefined || ranSlot < current) return now;
+  return current + intervalMs;
+}
