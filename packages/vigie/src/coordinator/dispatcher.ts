@@ -22,16 +22,22 @@ export type DispatchResult =
   | { ok: true; workerId: string; data: unknown; attempts: Attempt[] }
   | { ok: false; code: string; message: string; httpStatus: number; attempts: Attempt[] };
 
+/** The dispatcher's knobs (MAX_RETRIES, WORKER_REQUEST_TIMEOUT_MS, WORKER_BAN_DURATION_MS, WORKER_BAN_MAX_MS). */
+export interface DispatchSettings {
+  maxAttempts: number;
+  requestTimeoutMs: number;
+  banBaseMs: number;
+  banMaxMs: number;
+}
+
 export interface DispatcherOptions {
   fleet: Fleet;
   balancer: Balancer;
   client: WorkerClient;
   health?: HealthChecker;
   logger: Logger;
-  maxAttempts: number;
-  requestTimeoutMs: number;
-  banBaseMs: number;
-  banMaxMs: number;
+  /** Read at every command, so that run-time changes (config store) apply at once. */
+  settings: () => DispatchSettings;
   budget?: RetryBudget;
   now?: () => number;
   /** Told about every failed attempt (metrics, the failover ladder). */
@@ -47,10 +53,17 @@ export interface DispatcherOptions {
 export class Dispatcher {
   private readonly budget: RetryBudget;
   private readonly now: () => number;
+  private balancer: Balancer;
 
   constructor(private readonly opts: DispatcherOptions) {
     this.budget = opts.budget ?? new RetryBudget();
     this.now = opts.now ?? Date.now;
+    this.balancer = opts.balancer;
+  }
+
+  /** Switches the balancing strategy (LB_STRATEGY changed at run time). */
+  setBalancer(balancer: Balancer): void {
+    this.balancer = balancer;
   }
 
   /** Sends `command` to `workerId` only (no retry elsewhere): the cycle runner's batches, which may need a longer timeout. */
@@ -71,7 +84,7 @@ export class Dispatcher {
     for (;;) {
       const now = this.now();
       const selection = selectWorkers(this.fleetView(), now).workerIds;
-      const id = nextCandidate(selection, tried, this.opts.balancer, now);
+      const id = nextCandidate(selection, tried, this.balancer, now);
       if (id === undefined) {
         if (!last) {
           return { ok: false, code: 'NO_WORKER_AVAILABLE', httpStatus: 503, attempts, message: 'No worker is available (all are banned, or none is registered). See GET /api/v1/worker/main/stats.' };
@@ -80,7 +93,7 @@ export class Dispatcher {
       }
       tried.add(id);
       const w = this.opts.fleet.get(id)!;
-      if (attempts.length > 0) this.opts.logger.debug({ worker: id, attempt: attempts.length + 1 }, `retry ${attempts.length + 1}/${this.opts.maxAttempts} on ${w.name} (${w.region})`);
+      if (attempts.length > 0) this.opts.logger.debug({ worker: id, attempt: attempts.length + 1 }, `retry ${attempts.length + 1}/${this.opts.settings().maxAttempts} on ${w.name} (${w.region})`);
       const result = await this.call(id, w.url, command, signal);
       if (result.ok) {
         attempts.push({ workerId: id, ok: true, status: result.status, latencyMs: result.latencyMs });
@@ -95,7 +108,7 @@ export class Dispatcher {
       const verdict = decideRetry({
         failure,
         attempts: attempts.length,
-        maxAttempts: this.opts.maxAttempts,
+        maxAttempts: this.opts.settings().maxAttempts,
         untriedLeft,
         budgetAllows: this.budget.canRetry(this.now()),
       });
@@ -104,10 +117,10 @@ export class Dispatcher {
     }
   }
 
-  private async call(id: string, url: string, command: Command, signal?: AbortSignal, timeoutMs = this.opts.requestTimeoutMs): Promise<CallResult> {
-    this.opts.balancer.begin(id, this.now());
+  private async call(id: string, url: string, command: Command, signal?: AbortSignal, timeoutMs = this.opts.settings().requestTimeoutMs): Promise<CallResult> {
+    this.balancer.begin(id, this.now());
     const result = await this.opts.client.execute(url, command, timeoutMs, signal);
-    this.opts.balancer.record(id, result.ok ? 'success' : 'failure', result.latencyMs, this.now());
+    this.balancer.record(id, result.ok ? 'success' : 'failure', result.latencyMs, this.now());
     this.opts.fleet.recordOutcome(id, result.ok);
     if (result.ok) {
       const w = this.opts.fleet.get(id);
@@ -151,8 +164,8 @@ export class Dispatcher {
       now,
       previousBanCount: w.banCount,
       lastBanEndedAt: w.bannedUntil,
-      baseMs: this.opts.banBaseMs,
-      maxMs: this.opts.banMaxMs,
+      baseMs: this.opts.settings().banBaseMs,
+      maxMs: this.opts.settings().banMaxMs,
       fleet: this.fleetView(),
     });
     if (decision.ban) {

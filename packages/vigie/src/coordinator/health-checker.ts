@@ -7,8 +7,8 @@ export interface HealthCheckerOptions {
   fleet: Fleet;
   client: WorkerClient;
   logger: Logger;
-  intervalMs: number;
-  timeoutMs: number;
+  /** Read at each round, so that run-time changes apply from the next one. */
+  settings: () => { intervalMs: number; timeoutMs: number };
   /** Max random delay before each worker's check, so checks do not all fire at once (default 10% of the interval, ≤ 5 s). */
   jitterMs?: number;
   random?: () => number;
@@ -64,7 +64,7 @@ export class HealthChecker {
       void this.track(
         this.checkOne(id, 0).then(() => {
           const w = this.opts.fleet.get(id);
-          if (w && !w.healthy && !this.stopped) this.scheduleSoon(id, Math.min(delay * 2, this.opts.intervalMs));
+          if (w && !w.healthy && !this.stopped) this.scheduleSoon(id, Math.min(delay * 2, this.opts.settings().intervalMs));
         }),
       );
     }, delay);
@@ -76,7 +76,7 @@ export class HealthChecker {
     if (this.stopped) return;
     this.timer = setTimeout(() => {
       void this.track(this.checkAll()).finally(() => this.scheduleRound());
-    }, this.opts.intervalMs);
+    }, this.opts.settings().intervalMs);
     this.timer.unref?.();
   }
 
@@ -84,7 +84,7 @@ export class HealthChecker {
     if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs).unref?.());
     const w = this.opts.fleet.get(id);
     if (!w || this.stopped) return;
-    const res = await this.opts.client.health(w.url, this.opts.timeoutMs);
+    const res = await this.opts.client.health(w.url, this.opts.settings().timeoutMs);
     const healthy = res.ok;
     const error = res.ok ? null : res.message;
     const changed = await this.opts.fleet.setHealth(id, healthy, error, Date.now());
@@ -106,7 +106,7 @@ export class HealthChecker {
   }
 
   private jitter(): number {
-    const max = this.opts.jitterMs ?? Math.min(5000, this.opts.intervalMs * 0.1);
+    const max = this.opts.jitterMs ?? Math.min(5000, this.opts.settings().intervalMs * 0.1);
     return Math.floor((this.opts.random ?? Math.random)() * max);
   }
 

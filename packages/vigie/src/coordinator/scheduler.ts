@@ -7,7 +7,8 @@ import { nextTickAt, slotKey, slotStart } from './slots.js';
 export interface CycleSchedulerOptions {
   runner: CycleRunner;
   initialDelayMs: number;
-  intervalMs: number;
+  /** Read at each tick: a run-time change of ALERT_CHECK_INTERVAL_MS applies from the next slot. */
+  intervalMs: () => number;
   logger: Logger;
   /** The leader's fence for this cycle's writes (undefined: no election, single coordinator). */
   fence?: () => Fence | undefined;
@@ -67,20 +68,20 @@ export class CycleScheduler {
   private schedule(): void {
     if (!this.active) return;
     const now = this.now();
-    const at = nextTickAt(now, this.opts.intervalMs, this.createdAt + this.opts.initialDelayMs, this.ranSlot);
+    const at = nextTickAt(now, this.opts.intervalMs(), this.createdAt + this.opts.initialDelayMs, this.ranSlot);
     this.timer = setTimeout(() => void this.tick(), Math.max(0, at - now));
     this.timer.unref?.();
   }
 
   private async tick(): Promise<void> {
     if (!this.active) return;
-    const slot = slotStart(this.now(), this.opts.intervalMs);
+    const slot = slotStart(this.now(), this.opts.intervalMs());
     if (this.current) {
       this.opts.logger.warn({ slot: new Date(slot).toISOString() }, 'alert cycle: the previous cycle is still running, this slot is skipped');
     } else {
       this.ranSlot = slot;
       try {
-        await this.execute('schedule', { slotKey: slotKey(slot, this.opts.intervalMs), fence: this.opts.fence?.() });
+        await this.execute('schedule', { slotKey: slotKey(slot, this.opts.intervalMs()), fence: this.opts.fence?.() });
       } catch (err) {
         if (isStoreError(err, 'SLOT_TAKEN')) {
           this.opts.logger.info({ slot: new Date(slot).toISOString() }, 'alert cycle: this slot already ran (another coordinator), skipped');
@@ -94,7 +95,7 @@ export class CycleScheduler {
       }
     }
     this.ranSlot = Math.max(this.ranSlot ?? slot, slot);
-    const missed = (slotStart(this.now(), this.opts.intervalMs) - slot) / this.opts.intervalMs - 1;
+    const missed = (slotStart(this.now(), this.opts.intervalMs()) - slot) / this.opts.intervalMs() - 1;
     if (missed > 0) this.opts.logger.warn({ missed }, `alert cycle: ${missed} slot(s) skipped while the previous cycle ran`);
     this.schedule();
   }

@@ -1,3 +1,4 @@
+import { LiveConfig } from '../config/live.js';
 import type { VigieConfig } from '../config/load.js';
 import { createHttpApp } from '../http/app.js';
 import { checkApiKeyConfig } from '../http/auth.js';
@@ -27,6 +28,8 @@ export interface RunningCoordinator {
   fleet: Fleet;
   store: Store;
   scheduler: CycleScheduler;
+  /** The running configuration; `update` applies run-time settings (the config store calls it). */
+  live: LiveConfig;
   /** Stops the loops (waiting for a cycle in progress), flushes counters, closes the server and the store. */
   close(): Promise<void>;
 }
@@ -37,17 +40,26 @@ export async function startCoordinator(config: VigieConfig, logger: Logger): Pro
   const store = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, logger });
   const fleet = await Fleet.load(store, config.workers, logger);
   const metrics = createCoordinatorMetrics();
-  const balancer = createBalancer(config.lbStrategy);
-  for (const w of fleet.list()) balancer.restore?.(w.id, w);
+  const live = new LiveConfig(config);
+  const cfg = () => live.current();
+  const newBalancer = () => {
+    const b = createBalancer(cfg().lbStrategy);
+    for (const w of fleet.list()) b.restore?.(w.id, w);
+    return b;
+  };
   const client = new WorkerClient({ apiKey: config.apiKey?.[0] });
-  const health = new HealthChecker({ fleet, client, logger, intervalMs: config.healthCheckIntervalMs, timeoutMs: config.healthCheckTimeoutMs });
+  const health = new HealthChecker({
+    fleet, client, logger,
+    settings: () => ({ intervalMs: cfg().healthCheckIntervalMs, timeoutMs: cfg().healthCheckTimeoutMs }),
+  });
   const dispatcher = new Dispatcher({
-    fleet, balancer, client, health, logger,
-    maxAttempts: config.maxRetries,
-    requestTimeoutMs: config.workerRequestTimeoutMs,
-    banBaseMs: config.workerBanDurationMs,
-    banMaxMs: config.workerBanMaxMs,
+    fleet, balancer: newBalancer(), client, health, logger,
+    settings: () => ({ maxAttempts: cfg().maxRetries, requestTimeoutMs: cfg().workerRequestTimeoutMs, banBaseMs: cfg().workerBanDurationMs, banMaxMs: cfg().workerBanMaxMs }),
     onAttempt: (a) => metrics.attempts.inc({ worker: a.workerId, reason: a.error ?? 'unknown' }),
+  });
+  live.onChange((next, changed) => {
+    logger.info({ changed: [...changed] }, `run-time settings changed: ${[...changed].join(', ')}`);
+    if (changed.has('lbStrategy')) dispatcher.setBalancer(newBalancer());
   });
   const sender = new OutboxSender({
     store,
@@ -63,12 +75,12 @@ export async function startCoordinator(config: VigieConfig, logger: Logger): Pro
     store, fleet, dispatcher, logger,
     onMatches: createMatchRecorder({ store, logger, onRecorded: () => sender.kick() }),
     // Each alert may wait the longest pause plus one request; the worker's own deadline caps it.
-    batchTimeoutMs: (n) => Math.min(config.commandTimeoutMs, config.workerRequestTimeoutMs * (n + 1) + n * config.requestDelayMaxMs),
+    batchTimeoutMs: (n) => Math.min(cfg().commandTimeoutMs, cfg().workerRequestTimeoutMs * (n + 1) + n * cfg().requestDelayMaxMs),
   });
   const scheduler = new CycleScheduler({
     runner,
     initialDelayMs: config.alertInitialDelayMs,
-    intervalMs: config.alertCheckIntervalMs,
+    intervalMs: () => cfg().alertCheckIntervalMs,
     logger,
     onCycle: (s) => {
       metrics.cycles.inc({ status: s.status });
@@ -125,6 +137,7 @@ export async function startCoordinator(config: VigieConfig, logger: Logger): Pro
     fleet,
     store,
     scheduler,
+    live,
     close: () =>
       (closing ??= (async () => {
         logger.info('coordinator stopping');

@@ -18,6 +18,7 @@ import { withDeadline } from '../util/deadline.js';
 import {
   assertLockName,
   assertTtl,
+  conservativeExpiry,
   LOCK_BACKEND_UNAVAILABLE,
   newToken,
   systemClock,
@@ -101,7 +102,7 @@ export class FileLock implements LockBackend {
         return null;
       }
       await collectGarbage(dir, after, this.clock.now());
-      return { key, token, fencing, expiresAt: startedAt + ttlMs };
+      return { key, token, fencing, expiresAt: conservativeExpiry(startedAt, ttlMs) };
     });
   }
 
@@ -118,7 +119,7 @@ export class FileLock implements LockBackend {
       const expiresAt = startedAt + ttlMs;
       await replace(dir, { ...mine, expiresAt });
       if ((await generations(dir))[0] !== grant.fencing) return null;
-      return { ...grant, expiresAt };
+      return { ...grant, expiresAt: conservativeExpiry(startedAt, ttlMs) };
     });
   }
 

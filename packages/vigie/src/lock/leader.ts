@@ -5,7 +5,7 @@
  */
 import type { Logger } from '../observability/logger.js';
 import { withDeadline } from '../util/deadline.js';
-import { decide, electorTiming, stepDownTime, type Decision, type ElectorEvent, type ElectorState, type ElectorTiming } from './election.js';
+import { decide, electorTiming, type Decision, type ElectorEvent, type ElectorState, type ElectorTiming } from './election.js';
 import { DEFAULT_LEASE_MS, holderIdentity, systemClock, type Clock, type LockBackend, type LockGrant } from './types.js';
 
 export interface LeaderElectorOptions {
@@ -317,4 +317,3 @@ export class LeaderElector {
   }
 }
 
-export { stepDownTime };
