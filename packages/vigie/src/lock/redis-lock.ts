@@ -71,6 +71,7 @@ export class RedisLock implements LockBackend {
   private readonly secrets: string[];
   private lastError: Error | undefined;
   private wasReady = false;
+  private down = false;
   private closed = false;
 
   constructor(private readonly opts: RedisLockOptions) {
@@ -94,13 +95,19 @@ export class RedisLock implements LockBackend {
       lazyConnect: false,
     });
     this.client.on('error', (err: Error) => {
-      if (this.wasReady && !this.lastError) {
-        this.opts.logger?.warn({ lock: 'redis', redis: this.where, err: this.scrub(err.message) }, 'Redis lock backend: connection lost');
-      }
       this.lastError = err;
     });
+    this.client.on('close', () => {
+      if (this.closed || !this.wasReady || this.down) return;
+      this.down = true;
+      this.opts.logger?.warn(
+        { lock: 'redis', redis: this.where, err: this.lastError ? this.scrub(this.lastError.message) : undefined },
+        'Redis lock backend: connection lost',
+      );
+    });
     this.client.on('ready', () => {
-      if (this.wasReady && this.lastError) this.opts.logger?.info({ lock: 'redis', redis: this.where }, 'Redis lock backend: reconnected');
+      if (this.down) this.opts.logger?.info({ lock: 'redis', redis: this.where }, 'Redis lock backend: reconnected');
+      this.down = false;
       this.wasReady = true;
       this.lastError = undefined;
     });
@@ -194,7 +201,7 @@ export class RedisLock implements LockBackend {
       case 'connect':
         break;
       default:
-        return Promise.reject(this.lastError ?? new Error(`connection is ${c.status}`));
+        return Promise.reject(this.lastError ?? new Error(`the connection is down (${c.status})`));
     }
     return new Promise<void>((resolve, reject) => {
       const settle = (err?: Error) => {

@@ -36,7 +36,7 @@ describe('CycleScheduler', () => {
     const calls: Array<{ slotKey?: string; fence?: unknown }> = [];
     const runner = { run: vi.fn(async (_t: string, ctx: { slotKey?: string; fence?: unknown }) => (calls.push(ctx), summary)) } as unknown as CycleRunner;
     let token = 7;
-    const s = new CycleScheduler({ runner, initialDelayMs: 500, intervalMs: I, logger, fence: () => ({ name: 'leader', token }) });
+    const s = new CycleScheduler({ runner, initialDelayMs: 500, intervalMs: () => I, logger, fence: () => ({ name: 'leader', token }) });
     s.start();
     await vi.advanceTimersByTimeAsync(499);
     expect(calls).toHaveLength(0);
@@ -64,7 +64,7 @@ describe('CycleScheduler', () => {
         return summary;
       }),
     } as unknown as CycleRunner;
-    const s = new CycleScheduler({ runner, initialDelayMs: 0, intervalMs: I, logger, onRefused: (c) => refused.push(c) });
+    const s = new CycleScheduler({ runner, initialDelayMs: 0, intervalMs: () => I, logger, onRefused: (c) => refused.push(c) });
     s.start();
     await vi.advanceTimersByTimeAsync(2500); // slot 100 starts and hangs; 101 and 102 come while it runs
     expect(n).toBe(1);

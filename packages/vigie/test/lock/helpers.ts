@@ -97,6 +97,8 @@ export class MemoryLock implements LockBackend {
 export class SwitchableBackend implements LockBackend {
   mode: 'ok' | 'error' | 'hang' = 'ok';
   calls: string[] = [];
+  /** Every grant the inner backend handed out (acquire and extend), in order. */
+  grants: LockGrant[] = [];
   private hung: Array<() => void> = [];
   constructor(private readonly inner: LockBackend) {}
   get kind() {
@@ -116,11 +118,11 @@ export class SwitchableBackend implements LockBackend {
   }
   async acquire(key: string, ttlMs: number, opts?: AcquireOptions) {
     await this.gate('acquire');
-    return this.inner.acquire(key, ttlMs, opts);
+    return this.record(await this.inner.acquire(key, ttlMs, opts));
   }
   async extend(grant: LockGrant, ttlMs: number) {
     await this.gate('extend');
-    return this.inner.extend(grant, ttlMs);
+    return this.record(await this.inner.extend(grant, ttlMs));
   }
   async release(grant: LockGrant) {
     await this.gate('release');
@@ -129,6 +131,10 @@ export class SwitchableBackend implements LockBackend {
   async inspect(key: string) {
     await this.gate('inspect');
     return this.inner.inspect(key);
+  }
+  private record(g: LockGrant | null): LockGrant | null {
+    if (g) this.grants.push(g);
+    return g;
   }
   close() {
     this.heal();
