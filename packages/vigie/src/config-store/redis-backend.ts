@@ -96,20 +96,30 @@ export class RedisConfigBackend implements ConfigBackend {
     });
     this.subscribers.add(sub);
     let subscribed = false;
-    let warned = false;
-    sub.on('error', (err: Error) => {
-      if (!warned) this.opts.logger?.warn({ redis: this.where, err: this.scrub(err.message) }, 'config store: change feed from Redis interrupted; retrying');
-      warned = true;
+    let live = false;
+    let interrupted = false;
+    let stopping = false;
+    // Failures are reported once per outage, on the drop of a live connection (a server that
+    // stops cleanly emits no error); the reconnection attempts' errors are expected meanwhile.
+    sub.on('error', () => undefined);
+    sub.on('close', () => {
+      if (live && !stopping && !this.closed) {
+        this.opts.logger?.warn({ redis: this.where }, 'config store: change feed from Redis interrupted; reconnecting');
+        interrupted = true;
+      }
+      live = false;
     });
     sub.on('ready', () => {
-      if (warned) this.opts.logger?.info({ redis: this.where }, 'config store: change feed from Redis restored');
-      warned = false;
+      if (interrupted) this.opts.logger?.info({ redis: this.where }, 'config store: change feed from Redis restored');
+      interrupted = false;
+      live = true;
       if (subscribed) onChange();
     });
     sub.on('message', (channel: string) => {
       if (channel === this.channel) onChange();
     });
     const stop = () => {
+      stopping = true;
       if (!this.subscribers.delete(sub)) return;
       void closeClient(sub, this.timeoutMs);
     };
@@ -141,6 +151,9 @@ export class RedisConfigBackend implements ConfigBackend {
       // Fail now rather than queue: an operator's command and a coordinator's refresh both want an answer or an error.
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,
+      // ioredis waits this long for a dead socket to close on disconnect(), holding a one-shot
+      // command's process open for nothing.
+      disconnectTimeout: 200,
       retryStrategy: (times) => Math.min(100 * 2 ** Math.min(times, 10), 5000),
     };
   }

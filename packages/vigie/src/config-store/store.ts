@@ -113,6 +113,7 @@ class Store implements ConfigStore {
   private timer: NodeJS.Timeout | undefined;
   private inflight: Promise<RuntimeSettings> | undefined;
   private queued: Promise<RuntimeSettings> | undefined;
+  private loaded = false;
   private closed = false;
 
   constructor(private readonly opts: ConfigStoreOptions) {
@@ -355,9 +356,15 @@ class Store implements ConfigStore {
   private apply(settings: RuntimeSettings): void {
     const before = this.settings;
     const changed = (Object.keys({ ...before, ...settings }) as RuntimeKey[]).filter((k) => !sameValue(before[k], settings[k]));
+    const first = !this.loaded;
+    this.loaded = true;
     if (changed.length === 0) return;
     this.settings = { ...settings };
-    this.logger.info({ changed, source: this.lastSource }, `run-time settings changed: ${changed.join(', ')}`);
+    if (first) {
+      this.logger.info({ settings, source: this.lastSource }, `run-time settings from the ${this.lastSource} store: ${changed.join(', ')}`);
+    } else {
+      this.logger.info({ changed, source: this.lastSource }, `run-time settings changed: ${changed.join(', ')}`);
+    }
     for (const listener of [...this.listeners]) {
       try {
         listener(this.current(), changed);
