@@ -3,6 +3,7 @@ import { VERSION } from '../version.js';
 import { reportError } from './common.js';
 import { registerCoordinatorCommand } from './coordinator.js';
 import { registerConfigCommand, registerConfigDocsCommand } from './config.js';
+import { registerConfigStoreCommands } from './config-store.js';
 import { registerCredentialsCommand } from './credentials.js';
 import { registerAlertsCommand } from './alerts.js';
 import { registerFleetCommands } from './fleet.js';
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerAlertsCommand(program);
   registerConfigCommand(program);
   registerConfigDocsCommand(program);
+  registerConfigStoreCommands(program.commands.find((c) => c.name() === 'config')!);
   registerCredentialsCommand(program);
   return program;
 }

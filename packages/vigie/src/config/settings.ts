@@ -155,6 +155,8 @@ export const SETTINGS = {
     doc: 'Redis for locks, leadership and the config store. Unset: a file lock, safe on one host only.' }),
   redisLockTtlSeconds: setting({ env: 'REDIS_LOCK_TTL_SECONDS', kind: int(1), default: 300, group: 'lock',
     doc: 'TTL of a singleton job\'s lock.' }),
+  lockBackend: setting({ env: 'LOCK_BACKEND', kind: oneOf(['auto', 'redis', 'file']), default: 'auto', group: 'lock',
+    doc: '`auto`: Redis when REDIS_URL is set, else a file lock (one host only). `file` keeps the file lock even with Redis: cycles go on when Redis is down, but only one host may run coordinators.' }),
   leaderLeaseMs: setting({ env: 'LEADER_LEASE_MS', kind: int(1000), default: 15_000, group: 'lock',
     doc: 'Coordinator leadership lease; renewed every third of it.' }),
   configStoreMode: setting({ env: 'CONFIG_STORE_MODE', kind: oneOf(['redis_first', 'file_first']), default: 'redis_first', group: 'lock',

@@ -3,6 +3,9 @@ import { z } from 'zod';
 import { workerEntrySchema } from '../config/load.js';
 import { VigieError } from '../errors.js';
 import { sendError } from '../http/errors.js';
+import type { LiveConfig } from '../config/live.js';
+import { RUNTIME_KEYS } from '../config-store/index.js';
+import type { LeaderElector, LockBackend } from '../lock/index.js';
 import type { Store } from '../store/index.js';
 import { withDeadline } from '../util/deadline.js';
 import type { CycleScheduler } from './scheduler.js';
@@ -18,6 +21,10 @@ export interface CoordinatorRoutesDeps {
   cycles: CycleScheduler;
   version: string;
   startedAt: number;
+  elector: LeaderElector;
+  lock: LockBackend;
+  /** The settings in force now (run-time ones may have been changed by `vigie config set`). */
+  live: LiveConfig;
   onDispatch?: (ok: boolean, code: string, seconds: number) => void;
 }
 
@@ -32,18 +39,34 @@ export function registerCoordinatorRoutes(app: FastifyInstance, deps: Coordinato
     } catch {
       storeReachable = false;
     }
+    let lockReachable = true;
+    try {
+      await withDeadline(2000, () => deps.lock.inspect(deps.elector.key));
+    } catch {
+      lockReachable = false;
+    }
     const stats = fleet.stats(Date.now());
+    const leadership = deps.elector.status();
     return reply.code(storeReachable ? 200 : 503).send({
-      status: storeReachable ? 'ok' : 'unhealthy',
+      status: storeReachable ? (lockReachable ? 'ok' : 'degraded') : 'unhealthy',
       role: 'coordinator',
       version: deps.version,
       uptimeSeconds: Math.round((Date.now() - deps.startedAt) / 1000),
       store: { kind: store.kind, reachable: storeReachable },
+      // Redis (or the file lock): without it no coordinator can lead, so no cycle runs.
+      lock: { backend: deps.lock.kind, reachable: lockReachable },
+      leadership: { role: leadership.role, holder: leadership.holder, fencing: leadership.fencing, leaseLeftMs: leadership.leaseLeftMs, since: new Date(leadership.since).toISOString() },
       workers: { total: stats.totalWorkers, available: stats.availableWorkers },
     });
   });
 
   app.get('/api/v1/worker/main/stats', async () => fleet.stats(Date.now()));
+
+  // Run-time settings only: none is a secret (the config store refuses secret keys).
+  app.get('/api/v1/config/runtime', async () => {
+    const current = deps.live.current();
+    return { settings: Object.fromEntries(RUNTIME_KEYS.map((k) => [k, current[k]])) };
+  });
 
   app.get('/api/v1/worker/main/workers', async () => ({ workers: fleet.list().map(({ id, name, region, url, origin }) => ({ id, name, region, url, origin })) }));
 
@@ -83,6 +106,11 @@ export function registerCoordinatorRoutes(app: FastifyInstance, deps: Coordinato
   });
 
   app.post('/api/v1/alerts/run-once', async () => {
+    // Cycles write under the leader's fence: a follower would be refused by the store anyway.
+    const leadership = deps.elector.status();
+    if (leadership.role !== 'leader') {
+      throw new VigieError('NOT_LEADER', `This coordinator is a follower; send run-once to the leader (${leadership.holder ?? 'none elected yet'}).`, 503);
+    }
     return { success: true, data: await deps.cycles.runOnce('manual') };
   });
 

@@ -1,10 +1,12 @@
 import { LiveConfig } from '../config/live.js';
+import { openConfigStore } from '../config-store/index.js';
 import type { VigieConfig } from '../config/load.js';
 import { createHttpApp } from '../http/app.js';
 import { checkApiKeyConfig } from '../http/auth.js';
 import type { Logger } from '../observability/logger.js';
 import { createCoordinatorMetrics } from '../observability/metrics.js';
-import { openStore, type Store } from '../store/index.js';
+import { createLockBackend, LeaderElector } from '../lock/index.js';
+import { openStore, type Fence, type Store } from '../store/index.js';
 import { VERSION } from '../version.js';
 import { createMatchRecorder } from '../alerts/matches.js';
 import { createNotifiers, OutboxSender } from '../notify/index.js';
@@ -28,6 +30,7 @@ export interface RunningCoordinator {
   fleet: Fleet;
   store: Store;
   scheduler: CycleScheduler;
+  elector: LeaderElector;
   /** The running configuration; `update` applies run-time settings (the config store calls it). */
   live: LiveConfig;
   /** Stops the loops (waiting for a cycle in progress), flushes counters, closes the server and the store. */
@@ -42,6 +45,11 @@ export async function startCoordinator(config: VigieConfig, logger: Logger): Pro
   const metrics = createCoordinatorMetrics();
   const live = new LiveConfig(config);
   const cfg = () => live.current();
+  // Run-time settings (vigie config set): applied now, and whenever any coordinator changes one.
+  const configStore = await openConfigStore(config, logger);
+  const syncLive = () => live.update(configStore.effective());
+  syncLive();
+  const stopSync = configStore.onChange(syncLive);
   const newBalancer = () => {
     const b = createBalancer(cfg().lbStrategy);
     for (const w of fleet.list()) b.restore?.(w.id, w);
@@ -58,8 +66,8 @@ export async function startCoordinator(config: VigieConfig, logger: Logger): Pro
     onAttempt: (a) => metrics.attempts.inc({ worker: a.workerId, reason: a.error ?? 'unknown' }),
   });
   live.onChange((next, changed) => {
-    logger.info({ changed: [...changed] }, `run-time settings changed: ${[...changed].join(', ')}`);
     if (changed.has('lbStrategy')) dispatcher.setBalancer(newBalancer());
+    if (changed.has('logLevel')) logger.level = next.logLevel;
   });
   const sender = new OutboxSender({
     store,
@@ -77,8 +85,14 @@ export async function startCoordinator(config: VigieConfig, logger: Logger): Pro
     // Each alert may wait the longest pause plus one request; the worker's own deadline caps it.
     batchTimeoutMs: (n) => Math.min(cfg().commandTimeoutMs, cfg().workerRequestTimeoutMs * (n + 1) + n * cfg().requestDelayMaxMs),
   });
+  // Leadership: only the leader runs the cycle schedule and the outbox sender. Its fence (the
+  // lock's fencing number) goes with every cycle write; the store refuses a stale one.
+  let fence: Fence | undefined;
+  const lock = createLockBackend({ dataDir: config.dataDir, logger, ...(config.redisUrl ? { redisUrl: config.redisUrl } : {}), ...(config.lockBackend !== 'auto' ? { mode: config.lockBackend } : {}) });
   const scheduler = new CycleScheduler({
     runner,
+    fence: () => fence,
+    onRefused: (code) => metrics.refusedWrites.inc({ code }),
     initialDelayMs: config.alertInitialDelayMs,
     intervalMs: () => cfg().alertCheckIntervalMs,
     logger,
@@ -89,10 +103,28 @@ export async function startCoordinator(config: VigieConfig, logger: Logger): Pro
     },
   });
 
+  const elector = new LeaderElector({
+    backend: lock,
+    leaseMs: config.leaderLeaseMs,
+    logger,
+    fencingFloor: async () => (await store.fencing.newest('leader')) ?? 0,
+    onElected: (grant) => {
+      fence = { name: 'leader', token: grant.fencing };
+      metrics.leader.set(1);
+      scheduler.start();
+      sender.start();
+    },
+    onDemoted: async () => {
+      fence = undefined;
+      metrics.leader.set(0);
+      await Promise.all([scheduler.stop(), sender.stop()]);
+    },
+  });
+
   const startedAt = Date.now();
   const app = createHttpApp({ logger, bodyLimit: config.maxBodyBytes, apiKeys: config.apiKey ?? [], metrics: metrics.registry });
   registerCoordinatorRoutes(app, {
-    fleet, dispatcher, store, cycles: scheduler, version: VERSION, startedAt,
+    fleet, dispatcher, store, cycles: scheduler, version: VERSION, startedAt, elector, lock, live,
     onDispatch: (_ok, code, seconds) => {
       metrics.dispatches.inc({ outcome: code });
       metrics.dispatchDuration.observe(seconds);
@@ -118,14 +150,21 @@ export async function startCoordinator(config: VigieConfig, logger: Logger): Pro
   try {
     await app.listen({ host, port: config.port ?? DEFAULT_COORDINATOR_PORT });
   } catch (err) {
+    stopSync();
+    await configStore.close();
     clearInterval(flushTimer);
     await health.stop();
     await client.close();
+    await lock.close();
     await store.close();
     throw err;
   }
-  scheduler.start();
-  sender.start();
+  elector.start();
+  // Let the first campaign finish (bounded), so that a single coordinator answers run-once as
+  // leader from its first request and a follower knows who leads.
+  for (const end = Date.now() + 3000; Date.now() < end && !elector.isLeader() && elector.status().holder === null; ) {
+    await new Promise((r) => setTimeout(r, 20));
+  }
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : config.port;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
@@ -137,17 +176,21 @@ export async function startCoordinator(config: VigieConfig, logger: Logger): Pro
     fleet,
     store,
     scheduler,
+    elector,
     live,
     close: () =>
       (closing ??= (async () => {
         logger.info('coordinator stopping');
-        await scheduler.stop();
-        await sender.stop();
+        await elector.stop();
+        await Promise.all([scheduler.stop(), sender.stop()]);
         await health.stop();
         clearInterval(flushTimer);
         await app.close();
         await fleet.flush();
         await client.close();
+        stopSync();
+        await configStore.close();
+        await lock.close();
         await store.close();
         logger.info('coordinator stopped');
       })()),

@@ -70,6 +70,17 @@ export function createCoordinatorMetrics() {
       labelNames: ['channel', 'outcome'] as const,
       registers: [registry],
     }),
+    leader: new Gauge({
+      name: 'vigie_leader',
+      help: '1 while this coordinator leads (runs cycles and sends notifications), else 0.',
+      registers: [registry],
+    }),
+    refusedWrites: new Counter({
+      name: 'vigie_cycle_writes_refused_total',
+      help: 'Cycles refused by the store: SLOT_TAKEN (the slot ran elsewhere) or FENCED (a stale leader\'s write).',
+      labelNames: ['code'] as const,
+      registers: [registry],
+    }),
     workersAvailable: new Gauge({
       name: 'vigie_workers_available',
       help: 'Workers healthy and not banned.',
