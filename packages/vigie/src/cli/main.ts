@@ -7,6 +7,7 @@ import { registerConfigStoreCommands } from './config-store.js';
 import { registerCredentialsCommand } from './credentials.js';
 import { registerAlertsCommand } from './alerts.js';
 import { registerFleetCommands } from './fleet.js';
+import { registerLockCommand } from './lock.js';
 import { registerUpCommand } from './up.js';
 import { registerWorkerCommand } from './worker.js';
 
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   registerWorkerCommand(program);
   registerFleetCommands(program);
   registerAlertsCommand(program);
+  registerLockCommand(program);
   registerConfigCommand(program);
   registerConfigDocsCommand(program);
   registerConfigStoreCommands(program.commands.find((c) => c.name() === 'config')!);
