@@ -13,6 +13,7 @@ import { outboundAgent, sourceAddressOf } from './outbound.js';
 import { echo } from './commands/echo.js';
 import { CommandRegistry } from './commands/registry.js';
 import type { WorkerIdentity } from './commands/types.js';
+import { createLockBackend } from '../lock/index.js';
 import { startAutoCycle } from './auto-cycle.js';
 import { loadPlugins } from './plugins.js';
 import { createWorkerServer } from './server.js';
@@ -58,7 +59,8 @@ export async function startWorker(config: VigieConfig, logger: Logger): Promise<
     await store.close();
     throw err;
   }
-  const auto = config.autoRunCycle ? startAutoCycle({ config, store, checkAlerts: registry.resolve('check-alerts'), identity, logger: log }) : undefined;
+  const autoLock = config.autoRunCycle ? createLockBackend({ dataDir: config.dataDir, logger: log, ...(config.redisUrl ? { redisUrl: config.redisUrl } : {}), ...(config.lockBackend !== 'auto' ? { mode: config.lockBackend } : {}) }) : undefined;
+  const auto = autoLock ? startAutoCycle({ config, store, lock: autoLock, checkAlerts: registry.resolve('check-alerts'), identity, logger: log }) : undefined;
   const addr = server.app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : config.port;
   const host = config.host ?? '127.0.0.1';
@@ -74,6 +76,7 @@ export async function startWorker(config: VigieConfig, logger: Logger): Promise<
       (closing ??= (async () => {
         log.info({ inFlight: server.inFlight() }, 'worker stopping');
         await auto?.stop();
+        await autoLock?.close();
         await server.drain(config.shutdownGraceMs);
         await server.app.close();
         await store.close();

@@ -38,6 +38,9 @@ describe('AUTO_RUN_CYCLE', () => {
   it('lets a worker run cycles by itself, with a warning, recording and notifying matches', async () => {
     const dataDir = await setup({ AUTO_RUN_CYCLE: 'true' });
     await worker!.waitForLog((l) => typeof l.msg === 'string' && l.msg.startsWith('AUTO_RUN_CYCLE=true') && l.level === 40);
+    // Without Redis, the seed's singleton rule runs on the file lock, with its warning.
+    await worker!.waitForLog((l) => typeof l.msg === 'string' && l.msg.includes('unsafe for multi-container deployments'));
+    await worker!.waitForLog((l) => typeof l.msg === 'string' && l.msg.startsWith('Singleton lock acquired (file) poller_lock'));
     await worker!.waitForLog((l) => typeof l.msg === 'string' && l.msg.startsWith('auto cycle finished'));
     await worker!.waitForLog((l) => l.msg === 'notification sent (log)');
     // The worker's requests left from its own address, as a region's would.
