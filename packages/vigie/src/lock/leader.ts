@@ -3,10 +3,14 @@
  * the one holding the lock leads, renews every `renewEveryMs` and steps down before its lease
  * ends when it cannot renew (decisions in election.ts). Followers try to take over as often.
  */
+import { VigieError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import { withDeadline } from '../util/deadline.js';
 import { decide, electorTiming, type Decision, type ElectorEvent, type ElectorState, type ElectorTiming } from './election.js';
 import { DEFAULT_LEASE_MS, holderIdentity, systemClock, type Clock, type LockBackend, type LockGrant } from './types.js';
+
+/** Code of the leadership signal's abort reason. */
+export const LEADERSHIP_LOST = 'LEADERSHIP_LOST';
 
 export interface LeaderElectorOptions {
   backend: LockBackend;
@@ -49,7 +53,7 @@ export interface LeaderStatus {
   running: boolean;
 }
 
-/** Runs leader election for one process; `start()` it, `stop()` it on shutdown. */
+/** Runs leader election for one process; `start()` it once, `stop()` it on shutdown. */
 export class LeaderElector {
   readonly key: string;
   readonly timing: ElectorTiming;
@@ -101,11 +105,12 @@ export class LeaderElector {
     this.stopping = (async () => {
       clearTimeout(this.opTimer);
       this.opTimer = undefined;
-      await this.inFlight;
+      // Leader work stops now, not after a renewal still out; the lock is freed once it has.
       if (this.state.role === 'leader') {
         const grant = this.state.grant;
         this.apply({ state: { role: 'follower', since: this.clock.now() }, change: 'demoted', reason: 'stopped', release: grant });
       }
+      await this.inFlight;
       clearTimeout(this.guardTimer);
       this.guardTimer = undefined;
       while (this.background.size > 0) await Promise.all([...this.background]);
@@ -207,9 +212,7 @@ export class LeaderElector {
   private handle(event: ElectorEvent): void {
     if (!this.running) {
       // Stopped while the call was out: a lock it brought back is given back.
-      if (event.type === 'acquired') this.releaseLater(event.grant);
-      else if (event.type === 'extended' && this.state.role === 'follower') this.releaseLater(event.grant);
-      else if (event.type === 'extended' && this.state.role === 'leader') this.state = { ...this.state, grant: event.grant };
+      if (event.type === 'acquired' || event.type === 'extended') this.releaseLater(event.grant);
       return;
     }
     this.apply(decide(this.state, event, this.clock.now(), this.timing));
@@ -234,7 +237,7 @@ export class LeaderElector {
     if (d.change === 'demoted') {
       this.stepDownAt = undefined;
       const reason = d.reason ?? 'demoted';
-      this.term?.abort(new Error(`leadership lost: ${reason}`));
+      this.term?.abort(new VigieError(LEADERSHIP_LOST, `Leadership ended: ${reason}.`, 409));
       this.term = undefined;
       const fencing = before.role === 'leader' ? before.grant.fencing : null;
       if (reason === 'stopped') this.logger.info({ lock: this.key, fencing }, 'Leadership given up (stopping)');

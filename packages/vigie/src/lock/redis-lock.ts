@@ -176,8 +176,8 @@ export class RedisLock implements LockBackend {
     try {
       return await withDeadline(
         this.timeoutMs,
-        async () => {
-          await this.ready();
+        async (signal) => {
+          await this.ready(signal);
           return fn(this.client);
         },
         () => new Error(`no answer within ${this.timeoutMs} ms`),
@@ -189,7 +189,7 @@ export class RedisLock implements LockBackend {
   }
 
   /** Resolves once connected; rejects at once when the last attempt failed (no waiting on a dead server). */
-  private ready(): Promise<void> {
+  private ready(signal: AbortSignal): Promise<void> {
     const c = this.client;
     switch (c.status) {
       case 'ready':
@@ -208,15 +208,19 @@ export class RedisLock implements LockBackend {
         c.off('ready', onReady);
         c.off('error', onError);
         c.off('close', onClose);
+        signal.removeEventListener('abort', onAbort);
         if (err) reject(err);
         else resolve();
       };
       const onReady = () => settle();
       const onError = (err: Error) => settle(err);
       const onClose = () => settle(this.lastError ?? new Error('connection closed'));
+      // The caller gave up (deadline): do not leave listeners behind.
+      const onAbort = () => settle(new Error('gave up waiting for the connection'));
       c.on('ready', onReady);
       c.on('error', onError);
       c.on('close', onClose);
+      signal.addEventListener('abort', onAbort, { once: true });
     });
   }
 

@@ -93,8 +93,10 @@ export async function runExclusive<T>(
       scheduleRenewal(renewEveryMs);
     } catch (err) {
       if (lost || done) return;
+      const left = grant.expiresAt - renewEveryMs - clock.now();
+      if (left <= 0) return lose(`cannot renew (${(err as Error).message})`);
       log?.warn({ lock: name, err: (err as Error).message }, `Singleton lock ${name}: renewal failed; retrying`);
-      scheduleRenewal(Math.max(0, Math.min(retryEveryMs, grant.expiresAt - renewEveryMs - clock.now())));
+      scheduleRenewal(Math.min(retryEveryMs, left));
     }
   };
 

@@ -93,9 +93,12 @@ export class MemoryLock implements LockBackend {
   async close(): Promise<void> {}
 }
 
-/** Wraps a backend; `mode` makes every call fail or hang (until `heal()`), counting calls. */
+/**
+ * Wraps a backend, counting calls. `mode`: `error` fails every call; `hang` holds calls until
+ * `heal()` and then fails them; `hold` holds them until `heal()` and then lets them through.
+ */
 export class SwitchableBackend implements LockBackend {
-  mode: 'ok' | 'error' | 'hang' = 'ok';
+  mode: 'ok' | 'error' | 'hang' | 'hold' = 'ok';
   calls: string[] = [];
   /** Every grant the inner backend handed out (acquire and extend), in order. */
   grants: LockGrant[] = [];
@@ -111,9 +114,10 @@ export class SwitchableBackend implements LockBackend {
   private async gate(op: string): Promise<void> {
     this.calls.push(op);
     if (this.mode === 'error') throw new VigieError('LOCK_BACKEND_UNAVAILABLE', 'simulated outage', 503);
-    if (this.mode === 'hang') {
+    if (this.mode === 'hang' || this.mode === 'hold') {
+      const fail = this.mode === 'hang';
       await new Promise<void>((resolve) => this.hung.push(resolve));
-      throw new VigieError('LOCK_BACKEND_UNAVAILABLE', 'simulated hang ended', 503);
+      if (fail) throw new VigieError('LOCK_BACKEND_UNAVAILABLE', 'simulated hang ended', 503);
     }
   }
   async acquire(key: string, ttlMs: number, opts?: AcquireOptions) {

@@ -3,7 +3,9 @@ import { Redis } from 'ioredis';
 
 /** A plain client on the test Redis (for checking keys and cleaning up). */
 export function rawRedis(url: string): Redis {
-  return new Redis(url, { maxRetriesPerRequest: 1, connectTimeout: 2000, commandTimeout: 2000, lazyConnect: false });
+  const r = new Redis(url, { maxRetriesPerRequest: 1, connectTimeout: 2000, commandTimeout: 2000, lazyConnect: false });
+  r.on('error', () => undefined); // failures surface on the commands
+  return r;
 }
 
 /** Deletes every key under `<prefix>:` and closes the client. */
