@@ -91,6 +91,9 @@ export class HealthChecker {
     if (changed) {
       if (healthy) this.opts.logger.info({ worker: id, region: w.region }, `✅ Worker ${w.name} (${w.region}): healthy`);
       else this.opts.logger.warn({ worker: id, region: w.region, error }, `⚠ Worker ${w.name} (${w.region}): unhealthy - ${error}`);
+      // A worker found down is re-checked sooner than the next round, so that it is back in
+      // service seconds after it recovers, with or without traffic to notice it.
+      if (!healthy) this.checkSoon(id);
       this.opts.onChange?.(w, healthy);
     }
   }

@@ -1,4 +1,4 @@
-import { Agent, errors as undiciErrors, request } from 'undici';
+import { Agent, request } from 'undici';
 import type { AttemptFailure } from './policy/retry-plan.js';
 
 /** A command as the worker protocol carries it. */
@@ -27,11 +27,11 @@ const DEADLINE_HEADER = 'x-vigie-deadline-ms';
  * tell "may not have reached the worker" from "the worker said no".
  */
 export class WorkerClient {
-  private readonly agent = new Agent({ keepAliveTimeout: 30_000, connections: 128, pipelining: 1 });
-  private readonly maxResponseBytes: number;
+  private readonly agent: Agent;
 
   constructor(private readonly opts: WorkerClientOptions) {
-    this.maxResponseBytes = opts.maxResponseBytes ?? 32 * 1024 * 1024;
+    // undici enforces the size cap itself (UND_ERR_RES_EXCEEDED_MAX_SIZE) as the body streams in.
+    this.agent = new Agent({ keepAliveTimeout: 30_000, connections: 128, pipelining: 1, maxResponseSize: opts.maxResponseBytes ?? 32 * 1024 * 1024 });
   }
 
   /** POSTs `command` to the worker's /api/v1/worker/execute. */
@@ -67,11 +67,17 @@ export class WorkerClient {
   ): Promise<CallResult> {
     const started = performance.now();
     const latency = () => Math.round((performance.now() - started) * 10) / 10;
-    const timeout = AbortSignal.timeout(timeoutMs);
-    const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
     try {
-      const res = await request(new URL(path, baseUrl), { ...init, dispatcher: this.agent, signal: combined });
-      const text = await readBounded(res.body, this.maxResponseBytes);
+      // undici's own timers bound the wait for the answer and for each body chunk: cheaper on
+      // this hot path than an AbortSignal.timeout per call (measured in bench/dispatch).
+      const res = await request(baseUrl.replace(/\/+$/, '') + path, {
+        ...init,
+        dispatcher: this.agent,
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+        ...(signal ? { signal } : {}),
+      });
+      const text = await res.body.text();
       let body: unknown;
       try {
         body = JSON.parse(text);
@@ -87,27 +93,17 @@ export class WorkerClient {
       const status = res.statusCode >= 200 && res.statusCode < 300 ? 502 : res.statusCode;
       return { ok: false, failure: { kind: 'http', status, ...(error ? { error } : {}) }, status, body, message, latencyMs: latency() };
     } catch (err) {
-      if (timeout.aborted && !signal?.aborted) {
+      const code = errorCode(err);
+      if (!signal?.aborted && (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT')) {
         return { ok: false, failure: { kind: 'timeout' }, message: `no answer within ${timeoutMs} ms`, latencyMs: latency() };
       }
-      const code = errorCode(err);
+      if (code === 'UND_ERR_RES_EXCEEDED_MAX_SIZE') {
+        // The worker answered, too much: its fault, as a 5xx would be.
+        return { ok: false, failure: { kind: 'http', status: 502 }, status: 502, message: 'the answer is larger than the coordinator accepts', latencyMs: latency() };
+      }
       return { ok: false, failure: { kind: 'network', ...(code ? { code } : {}) }, message: describeNetworkError(err), latencyMs: latency() };
     }
   }
-}
-
-async function readBounded(body: AsyncIterable<Buffer> & { destroy?: (err?: Error) => void }, max: number): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    size += chunk.length;
-    if (size > max) {
-      body.destroy?.(new Error('response too large'));
-      throw new undiciErrors.ResponseExceededMaxSizeError(`answer over ${max} bytes`);
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
