@@ -1,3 +1,4 @@
+import { scrubValues, urlPasswordForms } from '../observability/secrets.js';
 /**
  * Run-time settings in one Redis hash, `<prefix>settings` (values JSON-encoded, so
  * `redis-cli HGETALL vigie:config:settings` shows them), shared by every coordinator. A change is
@@ -51,7 +52,7 @@ export class RedisConfigBackend implements ConfigBackend {
     this.channel = `${prefix}changed`;
     this.where = maskUrl(opts.url);
     this.timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    this.secrets = passwordForms(opts.url);
+    this.secrets = urlPasswordForms(opts.url);
     this.client = new Redis(opts.url, this.clientOptions('vigie-config'));
     this.client.on('error', (err: Error) => {
       this.lastError = err;
@@ -218,9 +219,7 @@ export class RedisConfigBackend implements ConfigBackend {
   }
 
   private scrub(text: string): string {
-    let out = text;
-    for (const s of this.secrets) out = out.split(s).join('****');
-    return out;
+    return scrubValues(text, this.secrets, '****');
   }
 }
 
@@ -241,14 +240,4 @@ async function closeClient(client: Redis, timeoutMs: number): Promise<void> {
   }
   // Also stops a pending reconnection timer.
   client.disconnect();
-}
-
-function passwordForms(url: string): string[] {
-  try {
-    const raw = new URL(url).password;
-    if (!raw) return [];
-    return [...new Set([raw, decodeURIComponent(raw)])].filter((s) => s.length > 0);
-  } catch {
-    return [];
-  }
 }

@@ -1,3 +1,4 @@
+import { scrubValues, urlPasswordForms } from '../observability/secrets.js';
 /**
  * The lock on one Redis instance: `SET key token NX PX ttl` with a fencing counter, released and
  * extended by compare-and-delete / compare-and-extend scripts (scripts/*.lua.ts). Every call
@@ -80,7 +81,7 @@ export class RedisLock implements LockBackend {
     this.clock = opts.clock ?? systemClock;
     this.where = redactRedisUrl(opts.url);
     this.urlSetting = opts.urlSetting ?? 'REDIS_URL';
-    this.secrets = passwordForms(opts.url);
+    this.secrets = urlPasswordForms(opts.url);
     this.client = new Redis(opts.url, {
       connectionName: 'vigie-lock',
       connectTimeout: this.timeoutMs,
@@ -235,24 +236,11 @@ export class RedisLock implements LockBackend {
   }
 
   private scrub(text: string): string {
-    let out = text;
-    for (const s of this.secrets) out = out.split(s).join('***');
-    return out;
+    return scrubValues(text, this.secrets, '***');
   }
 }
 
 /** A Redis lock backend (connects at once, in the background). */
 export function createRedisLock(opts: RedisLockOptions): RedisLock {
   return new RedisLock(opts);
-}
-
-function passwordForms(url: string): string[] {
-  try {
-    const raw = new URL(url).password;
-    if (!raw) return [];
-    const decoded = decodeURIComponent(raw);
-    return [...new Set([raw, decoded])].filter((s) => s.length > 0);
-  } catch {
-    return [];
-  }
 }

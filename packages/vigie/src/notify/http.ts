@@ -1,3 +1,4 @@
+import { scrubValues } from '../observability/secrets.js';
 // Shared bits of the HTTP notifiers. Error texts are built from status codes and error codes,
 // never from URLs or request objects: a Telegram URL holds the bot token.
 
@@ -36,7 +37,5 @@ export async function bodySnippet(res: Response, max = 200): Promise<string> {
 
 /** `text` with every given secret (non-empty) replaced by `****`. */
 export function stripSecrets(text: string, secrets: ReadonlyArray<string | undefined>): string {
-  let out = text;
-  for (const s of secrets) if (s) out = out.split(s).join('****');
-  return out;
+  return scrubValues(text, secrets.filter((s): s is string => !!s));
 }

@@ -22,3 +22,21 @@ export function scrub(text: string): string {
   for (const s of known) if (out.includes(s)) out = out.split(s).join('****');
   return out;
 }
+
+/** `text` with each of `secrets` replaced by `mask` (for secrets held by one component, not registered process-wide). */
+export function scrubValues(text: string, secrets: readonly string[], mask = '****'): string {
+  let out = text;
+  for (const s of secrets) if (s) out = out.split(s).join(mask);
+  return out;
+}
+
+/** The forms a URL's password can take in an error text: as written, and percent-decoded. */
+export function urlPasswordForms(url: string): string[] {
+  try {
+    const raw = new URL(url).password;
+    if (!raw) return [];
+    return [...new Set([raw, decodeURIComponent(raw)])].filter((s) => s.length > 0);
+  } catch {
+    return [];
+  }
+}

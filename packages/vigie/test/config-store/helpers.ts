@@ -1,30 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { Writable } from 'node:stream';
 import { Redis } from 'ioredis';
-import { createLogger, type Logger } from '../../src/observability/logger.js';
 import { CONFIG_STORE_UNAVAILABLE, type ConfigBackend } from '../../src/config-store/types.js';
 import { VigieError } from '../../src/errors.js';
 
-/** A logger writing JSON lines into memory. */
-export function captureLogger(level = 'debug'): { logger: Logger; lines: () => Array<Record<string, unknown>>; text: () => string } {
-  let buf = '';
-  const destination = new Writable({
-    write(chunk, _enc, cb) {
-      buf += String(chunk);
-      cb();
-    },
-  });
-  const logger = createLogger({ level, format: 'json', destination });
-  return {
-    logger,
-    text: () => buf,
-    lines: () =>
-      buf
-        .split('\n')
-        .filter(Boolean)
-        .map((l) => JSON.parse(l) as Record<string, unknown>),
-  };
-}
+export { captureLogger } from '../helpers/capture-logger.js';
 
 /** A prefix no other test (or test run) uses. */
 export function uniquePrefix(): string {

@@ -3,31 +3,10 @@
 // to fail or hang, and a TCP proxy in front of Redis that can be cut or made silent.
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
-import { Writable } from 'node:stream';
-import { createLogger, type Logger } from '../../src/observability/logger.js';
 import { conservativeExpiry, newToken, systemClock, type AcquireOptions, type Clock, type LockBackend, type LockGrant, type LockInfo } from '../../src/lock/types.js';
 import { VigieError } from '../../src/errors.js';
 
-/** A logger writing JSON lines into memory. */
-export function captureLogger(): { logger: Logger; lines: () => Array<Record<string, unknown>>; text: () => string } {
-  let buf = '';
-  const destination = new Writable({
-    write(chunk, _enc, cb) {
-      buf += String(chunk);
-      cb();
-    },
-  });
-  const logger = createLogger({ level: 'debug', format: 'json', destination });
-  return {
-    logger,
-    text: () => buf,
-    lines: () =>
-      buf
-        .split('\n')
-        .filter(Boolean)
-        .map((l) => JSON.parse(l) as Record<string, unknown>),
-  };
-}
+export { captureLogger } from '../helpers/capture-logger.js';
 
 /** A clock that moves only when told. */
 export class FakeClock implements Clock {

@@ -1,29 +1,8 @@
-import { Writable } from 'node:stream';
 import type { Item } from '../../src/alerts/types.js';
 import type { MatchPayload } from '../../src/notify/types.js';
-import { createLogger, type Logger } from '../../src/observability/logger.js';
 import type { OutboxEntry } from '../../src/store/index.js';
 
-/** A logger writing JSON lines into memory. */
-export function captureLogger(): { logger: Logger; lines: () => Array<Record<string, unknown>>; text: () => string } {
-  let buf = '';
-  const destination = new Writable({
-    write(chunk, _enc, cb) {
-      buf += String(chunk);
-      cb();
-    },
-  });
-  const logger = createLogger({ level: 'debug', format: 'json', destination });
-  return {
-    logger,
-    text: () => buf,
-    lines: () =>
-      buf
-        .split('\n')
-        .filter(Boolean)
-        .map((l) => JSON.parse(l) as Record<string, unknown>),
-  };
-}
+export { captureLogger } from '../helpers/capture-logger.js';
 
 export function item(id: string, extra: Partial<Item> = {}): Item {
   return {
