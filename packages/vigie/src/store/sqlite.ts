@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import SqliteDatabase from 'better-sqlite3';
+import { createRequire } from 'node:module';
+import type BetterSqlite3 from 'better-sqlite3';
 import {
   CompiledQuery,
   SqliteAdapter,
@@ -14,13 +15,23 @@ import {
 import type { Logger } from 'pino';
 import { StoreError } from './errors.js';
 
+/**
+ * The SQLite driver for this Node: better-sqlite3 13 (Node-API) from Node 22 on, 12 before.
+ * 12.x wraps objects with node::ObjectWrap, whose destructor aborts the process on Node 24.19+
+ * when a statement is collected (nodejs/node#65446, seen here as a worker dying at start on
+ * Node 24); 13 avoids it but needs Node 22. Both have the same API, so one is chosen at load.
+ */
+export const SqliteDatabase: typeof BetterSqlite3 = createRequire(import.meta.url)(
+  Number(process.versions.node.split('.')[0]) >= 22 ? 'better-sqlite3-napi' : 'better-sqlite3',
+);
+
 /** How long a writer waits for another connection's lock before SQLITE_BUSY. */
 const BUSY_TIMEOUT_MS = 5000;
 
 /** Opens `<dataDir>/vigie.db` (creating the folder 0700: it holds credentials) as a Kysely dialect. */
 export function openSqlite(dataDir: string, logger?: Logger): { dialect: SqliteDialect; file: string } {
   const file = join(dataDir, 'vigie.db');
-  let db: SqliteDatabase.Database | undefined;
+  let db: BetterSqlite3.Database | undefined;
   try {
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     db = new SqliteDatabase(file);
