@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { createLockBackend, lockStatus } from '../lock/index.js';
+import { lockBackendFor } from '../lock/from-config.js';
+import { lockStatus } from '../lock/index.js';
 import { action, cliLogger, configFrom } from './common.js';
 
 /** `vigie lock status [name…]`: who holds the leadership (and other locks), with fencing and TTL. */
@@ -11,12 +12,7 @@ export function registerLockCommand(program: Command): void {
     .action(
       action(async (names: string[], _opts: unknown, cmd: Command) => {
         const config = configFrom(cmd);
-        const backend = createLockBackend({
-          dataDir: config.dataDir,
-          logger: cliLogger(config, { cli: 'lock' }),
-          ...(config.redisUrl ? { redisUrl: config.redisUrl } : {}),
-          ...(config.lockBackend !== 'auto' ? { mode: config.lockBackend } : {}),
-        });
+        const backend = lockBackendFor(config, cliLogger(config, { cli: 'lock' }));
         try {
           const views = [];
           for (const name of names.length > 0 ? names : ['leader']) views.push(await lockStatus(backend, name));

@@ -5,7 +5,8 @@ import { createHttpApp } from '../http/app.js';
 import { checkApiKeyConfig } from '../http/auth.js';
 import type { Logger } from '../observability/logger.js';
 import { createCoordinatorMetrics } from '../observability/metrics.js';
-import { createLockBackend, LeaderElector } from '../lock/index.js';
+import { lockBackendFor } from '../lock/from-config.js';
+import { LeaderElector } from '../lock/index.js';
 import { openStore, type Fence, type Store } from '../store/index.js';
 import { VERSION } from '../version.js';
 import { createMatchRecorder } from '../alerts/matches.js';
@@ -88,7 +89,7 @@ export async function startCoordinator(config: VigieConfig, logger: Logger): Pro
   // Leadership: only the leader runs the cycle schedule and the outbox sender. Its fence (the
   // lock's fencing number) goes with every cycle write; the store refuses a stale one.
   let fence: Fence | undefined;
-  const lock = createLockBackend({ dataDir: config.dataDir, logger, ...(config.redisUrl ? { redisUrl: config.redisUrl } : {}), ...(config.lockBackend !== 'auto' ? { mode: config.lockBackend } : {}) });
+  const lock = lockBackendFor(config, logger);
   const scheduler = new CycleScheduler({
     runner,
     fence: () => fence,

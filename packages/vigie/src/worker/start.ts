@@ -13,7 +13,7 @@ import { outboundAgent, sourceAddressOf } from './outbound.js';
 import { echo } from './commands/echo.js';
 import { CommandRegistry } from './commands/registry.js';
 import type { WorkerIdentity } from './commands/types.js';
-import { createLockBackend } from '../lock/index.js';
+import { lockBackendFor } from '../lock/from-config.js';
 import { startAutoCycle } from './auto-cycle.js';
 import { loadPlugins } from './plugins.js';
 import { createWorkerServer } from './server.js';
@@ -57,9 +57,10 @@ export async function startWorker(config: VigieConfig, logger: Logger): Promise<
     await server.app.listen({ host: config.host ?? '127.0.0.1', port: config.port ?? DEFAULT_WORKER_PORT });
   } catch (err) {
     await store.close();
+    await dispatcher.close();
     throw err;
   }
-  const autoLock = config.autoRunCycle ? createLockBackend({ dataDir: config.dataDir, logger: log, ...(config.redisUrl ? { redisUrl: config.redisUrl } : {}), ...(config.lockBackend !== 'auto' ? { mode: config.lockBackend } : {}) }) : undefined;
+  const autoLock = config.autoRunCycle ? lockBackendFor(config, log) : undefined;
   const auto = autoLock ? startAutoCycle({ config, store, lock: autoLock, checkAlerts: registry.resolve('check-alerts'), identity, logger: log }) : undefined;
   const addr = server.app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : config.port;

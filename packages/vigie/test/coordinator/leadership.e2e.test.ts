@@ -109,6 +109,12 @@ describe.skipIf(!pgUrl || !HAS_REDIS_SERVER)('two coordinators, one leader', () 
     // Consecutive slots: none skipped, none doubled.
     const starts = list.slice(-20).map((r) => Number(r.slotKey!.split(':').at(-1)));
     for (let i = 1; i < starts.length; i++) expect(starts[i]! - starts[i - 1]!).toBe(INTERVAL);
+    // `vigie lock status` shows the same holder and fencing number as the leader's health.
+    const status = await runVigie(['lock', 'status'], env);
+    expect(status.code, status.stderr).toBe(0);
+    const lock = JSON.parse(status.stdout) as { held: boolean; holder: string; fencing: number; backend: string };
+    const lead = (await health(leader)).leadership;
+    expect(lock).toMatchObject({ held: true, backend: 'redis', holder: lead.holder, fencing: lead.fencing });
     // A follower refuses what needs the leader.
     expect((await post(`${follower.url}/api/v1/alerts/run-once`, {})).body.error).toBe('NOT_LEADER');
   }, 60_000);
