@@ -1,4 +1,4 @@
-import { Agent, request } from 'undici';
+import { Pool } from 'undici';
 import type { AttemptFailure } from './policy/retry-plan.js';
 
 /** A command as the worker protocol carries it. */
@@ -27,11 +27,24 @@ const DEADLINE_HEADER = 'x-vigie-deadline-ms';
  * tell "may not have reached the worker" from "the worker said no".
  */
 export class WorkerClient {
-  private readonly agent: Agent;
+  /** One keep-alive pool per worker URL, with the URL's path kept as a prefix. */
+  private readonly pools = new Map<string, { pool: Pool; prefix: string }>();
 
-  constructor(private readonly opts: WorkerClientOptions) {
-    // undici enforces the size cap itself (UND_ERR_RES_EXCEEDED_MAX_SIZE) as the body streams in.
-    this.agent = new Agent({ keepAliveTimeout: 30_000, connections: 128, pipelining: 1, maxResponseSize: opts.maxResponseBytes ?? 32 * 1024 * 1024 });
+  constructor(private readonly opts: WorkerClientOptions) {}
+
+  private poolFor(baseUrl: string): { pool: Pool; prefix: string } {
+    let entry = this.pools.get(baseUrl);
+    if (!entry) {
+      const url = new URL(baseUrl);
+      entry = {
+        // A Pool per origin, used directly: cheaper per call than an Agent's lookup (bench/dispatch).
+        // undici enforces the size cap itself (UND_ERR_RES_EXCEEDED_MAX_SIZE) as the body streams in.
+        pool: new Pool(url.origin, { keepAliveTimeout: 30_000, connections: 64, pipelining: 1, maxResponseSize: this.opts.maxResponseBytes ?? 32 * 1024 * 1024 }),
+        prefix: url.pathname.replace(/\/+$/, ''),
+      };
+      this.pools.set(baseUrl, entry);
+    }
+    return entry;
   }
 
   /** POSTs `command` to the worker's /api/v1/worker/execute. */
@@ -55,7 +68,8 @@ export class WorkerClient {
 
   /** Closes every pooled connection. */
   async close(): Promise<void> {
-    await this.agent.close();
+    await Promise.all([...this.pools.values()].map((p) => p.pool.close()));
+    this.pools.clear();
   }
 
   private async call(
@@ -70,9 +84,10 @@ export class WorkerClient {
     try {
       // undici's own timers bound the wait for the answer and for each body chunk: cheaper on
       // this hot path than an AbortSignal.timeout per call (measured in bench/dispatch).
-      const res = await request(baseUrl.replace(/\/+$/, '') + path, {
+      const { pool, prefix } = this.poolFor(baseUrl);
+      const res = await pool.request({
         ...init,
-        dispatcher: this.agent,
+        path: prefix + path,
         headersTimeout: timeoutMs,
         bodyTimeout: timeoutMs,
         ...(signal ? { signal } : {}),
