@@ -15,43 +15,37 @@ export const notifyTargetSchema = z.discriminatedUnion('channel', [
   z.object({ channel: z.literal('log') }).strict(),
 ]);
 
-/** An alert as the API and CLI accept it: every field checked, unknown fields refused. */
-export const alertInputSchema = z
+const sourceName = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'a source name from the config file (lower-case letters, digits, . _ -)');
+
+/** Every field an alert has, each optional (a patch changes some of them). */
+const alertFields = z
   .object({
     name: z.string().trim().min(1, 'is required').max(200),
-    source: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'a source name from the config file (lower-case letters, digits, . _ -)'),
-    query: z.string().max(500).default(''),
-    priceMin: z.number().nonnegative().nullable().optional(),
-    priceMax: z.number().nonnegative().nullable().optional(),
-    conditions: z.array(word).max(20).optional(),
-    includeWords: z.array(word).max(50).optional(),
-    excludeWords: z.array(word).max(50).optional(),
-    notify: z.array(notifyTargetSchema).max(10).optional(),
-    active: z.boolean().optional(),
-    notifyExisting: z.boolean().optional(),
+    source: sourceName,
+    query: z.string().max(500),
+    priceMin: z.number().nonnegative().nullable(),
+    priceMax: z.number().nonnegative().nullable(),
+    conditions: z.array(word).max(20),
+    includeWords: z.array(word).max(50),
+    excludeWords: z.array(word).max(50),
+    notify: z.array(notifyTargetSchema).max(10),
+    active: z.boolean(),
+    notifyExisting: z.boolean(),
   })
-  .strict()
+  .partial()
+  .strict();
+
+/** An alert as the API and CLI accept it: name and source required, every field checked, unknown fields refused. */
+export const alertInputSchema = alertFields
+  .required({ name: true, source: true })
+  .extend({ query: z.string().max(500).default('') })
   .refine((a) => a.priceMin == null || a.priceMax == null || a.priceMin <= a.priceMax, {
     message: 'priceMin must not be above priceMax',
     path: ['priceMin'],
   });
 
-/** A partial update: the same fields, all optional. */
-export const alertPatchSchema = z
-  .object({
-    name: z.string().trim().min(1).max(200).optional(),
-    source: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/).optional(),
-    query: z.string().max(500).optional(),
-    priceMin: z.number().nonnegative().nullable().optional(),
-    priceMax: z.number().nonnegative().nullable().optional(),
-    conditions: z.array(word).max(20).optional(),
-    includeWords: z.array(word).max(50).optional(),
-    excludeWords: z.array(word).max(50).optional(),
-    notify: z.array(notifyTargetSchema).max(10).optional(),
-    active: z.boolean().optional(),
-    notifyExisting: z.boolean().optional(),
-  })
-  .strict();
+/** A partial update: the same fields, all optional (the range is checked against the stored alert). */
+export const alertPatchSchema = alertFields;
 
 /** The first problem of a failed parse, as "field: what is wrong". */
 export function describeIssue(error: z.ZodError): string {

@@ -10,7 +10,7 @@ import { LeaderElector } from '../lock/index.js';
 import { openStore, type Fence, type Store } from '../store/index.js';
 import { VERSION } from '../version.js';
 import { createMatchRecorder } from '../alerts/matches.js';
-import { createNotifiers, OutboxSender } from '../notify/index.js';
+import { outboxSenderFor } from '../notify/from-config.js';
 import { createBalancer } from './balancer/index.js';
 import { CycleRunner } from './cycle-runner.js';
 import { Dispatcher } from './dispatcher.js';
@@ -70,16 +70,7 @@ export async function startCoordinator(config: VigieConfig, logger: Logger): Pro
     if (changed.has('lbStrategy')) dispatcher.setBalancer(newBalancer());
     if (changed.has('logLevel')) logger.level = next.logLevel;
   });
-  const sender = new OutboxSender({
-    store,
-    notifiers: createNotifiers({ store, logger, telegram: { token: config.telegramBotToken, chatId: config.telegramChatId, apiUrl: config.telegramApiUrl } }),
-    logger,
-    pollIntervalMs: config.notifyPollIntervalMs,
-    sendTimeoutMs: config.notifySendTimeoutMs,
-    maxAttempts: config.notifyMaxAttempts,
-    concurrency: config.notifyConcurrency,
-    onOutcome: (channel, outcome) => metrics.notifications.inc({ channel, outcome }),
-  });
+  const sender = outboxSenderFor(config, store, logger, { onOutcome: (channel, outcome) => metrics.notifications.inc({ channel, outcome }) });
   const runner = new CycleRunner({
     store, fleet, dispatcher, logger,
     onMatches: createMatchRecorder({ store, logger, onRecorded: () => sender.kick() }),

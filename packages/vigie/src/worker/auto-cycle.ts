@@ -1,7 +1,7 @@
 import type { VigieConfig } from '../config/load.js';
 import type { CheckAlertsResult } from '../alerts/types.js';
 import { createMatchRecorder } from '../alerts/matches.js';
-import { createNotifiers, OutboxSender } from '../notify/index.js';
+import { outboxSenderFor } from '../notify/from-config.js';
 import type { Logger } from '../observability/logger.js';
 import type { Store } from '../store/index.js';
 import { runExclusive, type LockBackend } from '../lock/index.js';
@@ -29,15 +29,7 @@ export function startAutoCycle(deps: AutoCycleDeps): { stop(): Promise<void> } {
     'AUTO_RUN_CYCLE=true: this worker runs alert cycles by itself, bypassing the coordinator. ' +
       'Run it on one worker only, without a coordinator running cycles over the same alerts, or every alert is checked more than once.',
   );
-  const sender = new OutboxSender({
-    store,
-    notifiers: createNotifiers({ store, logger, telegram: { token: config.telegramBotToken, chatId: config.telegramChatId, apiUrl: config.telegramApiUrl } }),
-    logger,
-    pollIntervalMs: config.notifyPollIntervalMs,
-    sendTimeoutMs: config.notifySendTimeoutMs,
-    maxAttempts: config.notifyMaxAttempts,
-    concurrency: config.notifyConcurrency,
-  });
+  const sender = outboxSenderFor(config, store, logger);
   const record = createMatchRecorder({ store, logger, onRecorded: () => sender.kick() });
   const controller = new AbortController();
 
