@@ -1,3 +1,4 @@
+import { redisReady } from '../util/redis-ready.js';
 import { scrubValues, urlPasswordForms } from '../observability/secrets.js';
 /**
  * Run-time settings in one Redis hash, `<prefix>settings` (values JSON-encoded, so
@@ -178,34 +179,7 @@ export class RedisConfigBackend implements ConfigBackend {
 
   /** Resolves once connected; rejects at once when the last attempt failed (no waiting on a dead server). */
   private ready(): Promise<void> {
-    const c = this.client;
-    switch (c.status) {
-      case 'ready':
-        return Promise.resolve();
-      case 'wait':
-        c.connect().catch(() => undefined);
-        break;
-      case 'connecting':
-      case 'connect':
-        break;
-      default:
-        return Promise.reject(this.lastError ?? new Error(`connection is ${c.status}`));
-    }
-    return new Promise<void>((resolve, reject) => {
-      const settle = (err?: Error) => {
-        c.off('ready', onReady);
-        c.off('error', onError);
-        c.off('close', onClose);
-        if (err) reject(err);
-        else resolve();
-      };
-      const onReady = () => settle();
-      const onError = (err: Error) => settle(err);
-      const onClose = () => settle(this.lastError ?? new Error('connection closed'));
-      c.on('ready', onReady);
-      c.on('error', onError);
-      c.on('close', onClose);
-    });
+    return redisReady(this.client, () => this.lastError);
   }
 
   private unavailable(op: string, err: unknown): VigieError {

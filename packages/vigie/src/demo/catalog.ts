@@ -14,19 +14,10 @@ export interface Listing {
 const BRANDS = ['Nike', 'Adidas', "Levi's", 'Patagonia', 'Carhartt', 'Veja', 'Arc\'teryx', 'Uniqlo'];
 const THINGS = ['sneakers', 'jacket', 'jeans', 'hoodie', 'fleece', 'cap', 'backpack', 'boots'];
 const ADJECTIVES = ['vintage', 'classic', 'retro', 'lightweight', 'waterproof', 'slim', 'oversized', ''];
+export { seededRandom } from '../util/seeded-random.js';
+
 export const CONDITIONS = ['new', 'very good', 'good', 'satisfactory'];
 
-/** mulberry32: a tiny seeded PRNG, enough for demo data. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The `n`-th listing drawn from `random`. */
 export function makeListing(id: number, random: () => number, createdAt: number): Listing {

@@ -1,3 +1,4 @@
+import { redisReady } from '../util/redis-ready.js';
 import { scrubValues, urlPasswordForms } from '../observability/secrets.js';
 /**
  * The lock on one Redis instance: `SET key token NX PX ttl` with a fencing counter, released and
@@ -191,38 +192,7 @@ export class RedisLock implements LockBackend {
 
   /** Resolves once connected; rejects at once when the last attempt failed (no waiting on a dead server). */
   private ready(signal: AbortSignal): Promise<void> {
-    const c = this.client;
-    switch (c.status) {
-      case 'ready':
-        return Promise.resolve();
-      case 'wait':
-        c.connect().catch(() => undefined);
-        break;
-      case 'connecting':
-      case 'connect':
-        break;
-      default:
-        return Promise.reject(this.lastError ?? new Error(`the connection is down (${c.status})`));
-    }
-    return new Promise<void>((resolve, reject) => {
-      const settle = (err?: Error) => {
-        c.off('ready', onReady);
-        c.off('error', onError);
-        c.off('close', onClose);
-        signal.removeEventListener('abort', onAbort);
-        if (err) reject(err);
-        else resolve();
-      };
-      const onReady = () => settle();
-      const onError = (err: Error) => settle(err);
-      const onClose = () => settle(this.lastError ?? new Error('connection closed'));
-      // The caller gave up (deadline): do not leave listeners behind.
-      const onAbort = () => settle(new Error('gave up waiting for the connection'));
-      c.on('ready', onReady);
-      c.on('error', onError);
-      c.on('close', onClose);
-      signal.addEventListener('abort', onAbort, { once: true });
-    });
+    return redisReady(this.client, () => this.lastError, signal);
   }
 
   private unavailable(op: string, err: unknown): VigieError {

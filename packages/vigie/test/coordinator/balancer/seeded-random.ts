@@ -1,14 +1,5 @@
-/** mulberry32: a tiny seeded PRNG, so balancer tests replay the same draws every run. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// The same PRNG the demo data uses, so balancer tests replay the same draws every run.
+export { seededRandom } from '../../../src/util/seeded-random.js';
 
 /** Counts how often each value occurs. */
 export function tally(values: Iterable<string | undefined>): Map<string | undefined, number> {
