@@ -27,18 +27,6 @@ export class Loop {
     this.schedule(this.opts.initialDelayMs);
   }
 
-  /** Runs once now, unless a run is in progress (then resolves false without running). */
-  async runNow(): Promise<boolean> {
-    if (this.running) return false;
-    await this.execute();
-    return true;
-  }
-
-  /** True while a run is in progress. */
-  isRunning(): boolean {
-    return this.running !== undefined;
-  }
-
   /** Stops the timer and waits for a run in progress to end. */
   async stop(): Promise<void> {
     this.stopped = true;
