@@ -1,10 +1,6 @@
 import type { Command } from 'commander';
 import type { VigieConfig } from '../config/load.js';
 import { SETTINGS, type Setting } from '../config/settings.js';
-import { openConfigStore } from '../config-store/from-config.js';
-import { createFileBackend } from '../config-store/file-backend.js';
-import { migrateToRedis } from '../config-store/migrate.js';
-import { createRedisBackend } from '../config-store/redis-backend.js';
 import { parseRuntimeValue, RUNTIME_KEYS, runtimeKey, type RuntimeKey, type RuntimeSettings } from '../config-store/runtime-keys.js';
 import type { ConfigStore } from '../config-store/store.js';
 import { sameValue } from '../config-store/types.js';
@@ -75,6 +71,12 @@ export function registerConfigStoreCommands(config: Command): void {
       action(async (opts: { verify?: boolean; requireRedis?: boolean }, cmd: Command) => {
         const cfg = configFrom(cmd);
         const logger = cliLogger(cfg, { cmd: 'config migrate' });
+        // Loaded here: ioredis and the backends are not needed by `vigie --help` or `config check`.
+        const [{ createFileBackend }, { createRedisBackend }, { migrateToRedis }] = await Promise.all([
+          import('../config-store/file-backend.js'),
+          import('../config-store/redis-backend.js'),
+          import('../config-store/migrate.js'),
+        ]);
         const file = createFileBackend({ dataDir: cfg.dataDir });
         const redis = cfg.redisUrl ? createRedisBackend({ url: cfg.redisUrl, prefix: cfg.configStoreRedisPrefix, logger }) : undefined;
         try {
@@ -103,6 +105,7 @@ async function withStore(cmd: Command, fn: (store: ConfigStore, cfg: VigieConfig
   const cfg = configFrom(cmd);
   const logger = cliLogger(cfg, { cmd: 'config' });
   // A one-shot command reads and writes; it does not follow changes.
+  const { openConfigStore } = await import('../config-store/from-config.js');
   const store = await openConfigStore(cfg, logger, { watch: false });
   try {
     await fn(store, cfg);

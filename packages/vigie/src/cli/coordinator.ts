@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { startCoordinator } from '../coordinator/start.js';
 import { action, configFrom, loggerFor, onShutdownSignal } from './common.js';
 
 /** `vigie coordinator`: runs the coordinator (the seed's main worker). */
@@ -14,6 +13,7 @@ export function registerCoordinatorCommand(program: Command): void {
       action(async (flags: { host?: string; port?: string; insecure?: boolean }, cmd: Command) => {
         const config = configFrom(cmd, { host: flags.host, port: flags.port, insecure: flags.insecure });
         const logger = loggerFor(config, { role: 'coordinator' });
+        const { startCoordinator } = await import('../coordinator/start.js');
         const coordinator = await startCoordinator(config, logger);
         onShutdownSignal(logger, () => coordinator.close());
       }),

@@ -2,7 +2,6 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { previewSecret } from '../config/mask.js';
 import { VigieError } from '../errors.js';
-import { openStore } from '../store/index.js';
 import { action, cliLogger, configFrom } from './common.js';
 
 /** `vigie credentials set|status`: the credentials workers read from the store. */
@@ -27,6 +26,7 @@ export function registerCredentialsCommand(program: Command): void {
         const value = raw.replace(/\r?\n$/, '');
         if (value.trim().length === 0) throw new VigieError('INVALID_INPUT', 'The credential is empty; nothing was stored.', 400);
         const config = configFrom(cmd);
+        const { openStore } = await import('../store/index.js');
         const store = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, logger: cliLogger(config, { cli: 'credentials' }) });
         try {
           await store.credentials.set(name, value, flags.source);
@@ -44,6 +44,7 @@ export function registerCredentialsCommand(program: Command): void {
     .action(
       action(async (flags: { json?: boolean }, cmd: Command) => {
         const config = configFrom(cmd);
+        const { openStore } = await import('../store/index.js');
         const store = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, logger: cliLogger(config, { cli: 'credentials' }) });
         try {
           const list = await store.credentials.list();

@@ -1,6 +1,4 @@
 import type { Command } from 'commander';
-import { lockBackendFor } from '../lock/from-config.js';
-import { lockStatus } from '../lock/index.js';
 import { action, cliLogger, configFrom } from './common.js';
 
 /** `vigie lock status [name…]`: who holds the leadership (and other locks), with fencing and TTL. */
@@ -12,6 +10,8 @@ export function registerLockCommand(program: Command): void {
     .action(
       action(async (names: string[], _opts: unknown, cmd: Command) => {
         const config = configFrom(cmd);
+        const { lockBackendFor } = await import('../lock/from-config.js');
+        const { lockStatus } = await import('../lock/index.js');
         const backend = lockBackendFor(config, cliLogger(config, { cli: 'lock' }));
         try {
           const views = [];

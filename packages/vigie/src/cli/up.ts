@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { up } from '../up/up.js';
 import { action, collect, configFrom, loggerFor, onShutdownSignal } from './common.js';
 
 /** `vigie up`: the whole fleet on this machine, one command. */
@@ -17,6 +16,7 @@ export function registerUpCommand(program: Command): void {
       action(async (flags: { workers: string; port?: string; workerPort: string; plugin?: string[]; demo?: boolean; demoBlockAfter?: string }, cmd: Command) => {
         const config = configFrom(cmd, { port: flags.port, host: '127.0.0.1', plugins: flags.plugin });
         const logger = loggerFor(config, { role: 'coordinator' });
+        const { up } = await import('../up/up.js');
         const fleet = await up(config, logger, {
           workers: Number(flags.workers),
           workerPort: Number(flags.workerPort),

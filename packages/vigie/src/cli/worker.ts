@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { startWorker } from '../worker/start.js';
 import { action, collect, configFrom, loggerFor, onShutdownSignal } from './common.js';
 
 interface WorkerFlags {
@@ -36,6 +35,7 @@ export function registerWorkerCommand(program: Command): void {
           plugins: flags.plugin,
         });
         const logger = loggerFor(config, { role: 'worker' });
+        const { startWorker } = await import('../worker/start.js');
         const worker = await startWorker(config, logger);
         onShutdownSignal(logger, () => worker.close());
       }),
