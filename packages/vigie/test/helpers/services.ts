@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import pg from 'pg';
+import { redactRedisUrl as redact } from '../../src/lock/redis-lock.js';
 
 export type Service = 'postgres' | 'redis';
 
@@ -123,12 +124,3 @@ function resp(args: string[]): string {
   return `*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`;
 }
 
-function redact(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return '<unparseable URL>';
-  }
-}
