@@ -190,8 +190,6 @@ async function pairedBlocks(subjects, blocks, run) {
       cpuRatio: median(ratioTo(cpu, name, names[0])),
     };
   });
-  /** Median over blocks of a / b (wall time), for any two subjects. */
-  rows.pairRatio = (a, b) => median(ratioTo(wall, a, b));
   return rows;
 }
 
