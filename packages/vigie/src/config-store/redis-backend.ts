@@ -93,7 +93,8 @@ export class RedisConfigBackend implements ConfigBackend {
       // The SUBSCRIBE waits for the connection instead of failing, and is replayed after a drop.
       enableOfflineQueue: true,
       maxRetriesPerRequest: null,
-      autoResubscribe: true,
+      // Resubscribed by the 'ready' handler below, which must know when it is done.
+      autoResubscribe: false,
       commandTimeout: undefined,
     });
     this.subscribers.add(sub);
@@ -115,7 +116,15 @@ export class RedisConfigBackend implements ConfigBackend {
       if (interrupted) this.opts.logger?.info({ redis: this.where }, 'config store: change feed from Redis restored');
       interrupted = false;
       live = true;
-      if (subscribed) onChange();
+      if (!subscribed) return;
+      // Changes made while the feed was down were announced to nobody, so re-read; but only once
+      // the channel is subscribed again (a change announced after the re-read then reaches us)
+      // and the command connection, which the re-read goes through, is back too: it reconnects
+      // on its own schedule and a read sent before would fail with nothing to retry it.
+      sub
+        .subscribe(this.channel)
+        .then(() => this.commandConnection())
+        .then(onChange, () => undefined);
     });
     sub.on('message', (channel: string) => {
       if (channel === this.channel) onChange();
@@ -175,6 +184,24 @@ export class RedisConfigBackend implements ConfigBackend {
       if (err instanceof VigieError) throw err;
       throw this.unavailable(op, err);
     }
+  }
+
+  /** Resolves when the command connection is ready, waiting for its reconnection; rejects once the backend is closed. */
+  private commandConnection(): Promise<void> {
+    if (this.client.status === 'ready') return Promise.resolve();
+    if (this.closed) return Promise.reject(new Error('the backend is closed'));
+    return new Promise((resolve, reject) => {
+      const onReady = (): void => {
+        this.client.off('end', onEnd);
+        resolve();
+      };
+      const onEnd = (): void => {
+        this.client.off('ready', onReady);
+        reject(new Error('the backend is closed'));
+      };
+      this.client.once('ready', onReady);
+      this.client.once('end', onEnd);
+    });
   }
 
   /** Resolves once connected; rejects at once when the last attempt failed (no waiting on a dead server). */
