@@ -189,7 +189,8 @@ export class RedisConfigBackend implements ConfigBackend {
   /** Resolves when the command connection is ready, waiting for its reconnection; rejects once the backend is closed. */
   private commandConnection(): Promise<void> {
     if (this.client.status === 'ready') return Promise.resolve();
-    if (this.closed) return Promise.reject(new Error('the backend is closed'));
+    // 'end': no reconnection will come, and the 'end' event below has already fired.
+    if (this.closed || this.client.status === 'end') return Promise.reject(new Error('the backend is closed'));
     return new Promise((resolve, reject) => {
       const onReady = (): void => {
         this.client.off('end', onEnd);
