@@ -1,5 +1,6 @@
 import { systemClock, type Clock } from './clock.js';
 import { VigieClientError, type AttemptErrorCode } from './errors.js';
+import { ControllerReserve } from './controller-reserve.js';
 import { Emitter } from './events.js';
 import { HealthChecker, type Probe } from './health-checker.js';
 import { NodePool, type NodesHealthStatus } from './node-pool.js';
@@ -85,6 +86,7 @@ class Client implements VigieClient {
   private readonly checker: HealthChecker;
   private readonly ctx: RequestContext;
   private readonly active = new Set<Abortable>();
+  private readonly controllers = new ControllerReserve();
   private readonly clock: Clock;
   private isClosed = false;
 
@@ -171,6 +173,7 @@ class Client implements VigieClient {
       hedgeAfterMs,
       maxRetryAfterMs,
       defaultHeaders,
+      controllers: this.controllers,
       active: this.active,
     };
   }
@@ -287,6 +290,7 @@ class Client implements VigieClient {
     if (this.isClosed) return;
     this.isClosed = true;
     this.checker.stop();
+    this.controllers.stop();
     const error = new VigieClientError('CLOSED', 'the client was closed');
     for (const a of [...this.active]) a.abortWith(error);
     this.active.clear();

@@ -1,4 +1,5 @@
 import type { Clock, TimerHandle } from './clock.js';
+import type { ControllerReserve } from './controller-reserve.js';
 import { describeAttempts, VigieClientError, type AttemptFailure, type ClientErrorCode } from './errors.js';
 import type { Emitter } from './events.js';
 import type { NodePool, NodeState } from './node-pool.js';
@@ -32,6 +33,8 @@ export interface RequestContext {
   readonly hedgeAfterMs: number | undefined;
   readonly maxRetryAfterMs: number;
   readonly defaultHeaders: HeadersInit | undefined;
+  /** Where attempts get their AbortController (made ahead of time when possible). */
+  readonly controllers: ControllerReserve;
   /** Requests and streams under way, for `close()`. */
   readonly active: Set<Abortable>;
 }
@@ -60,13 +63,13 @@ interface Settled<T> {
 
 /** One send of the request to one node. */
 class Attempt {
-  readonly controller = new AbortController();
   readonly generation: number;
   cancelled = false;
 
   constructor(
     readonly node: NodeState,
     readonly nodeIndex: number,
+    readonly controller: AbortController,
   ) {
     this.generation = node.generation;
   }
@@ -193,7 +196,7 @@ class RequestRun<T> implements Abortable {
   private launch(node: NodeState): void {
     this.started++;
     this.tried.push(node);
-    const attempt = new Attempt(node, this.ctx.pool.indexOf(node));
+    const attempt = new Attempt(node, this.ctx.pool.indexOf(node), this.ctx.controllers.take());
     this.running.push(attempt);
     void this.send(attempt).then((settled) => this.settle(attempt, settled));
     if (
@@ -240,12 +243,14 @@ class RequestRun<T> implements Abortable {
     let response: Response | undefined;
     let headersAt = t0;
     try {
-      response = await this.ctx.fetch(attempt.node.url + this.urlPath, {
+      const pending = this.ctx.fetch(attempt.node.url + this.urlPath, {
         ...this.init,
         method: this.method,
         headers: this.headers,
         signal: attempt.controller.signal,
       });
+      this.ctx.controllers.refillSoon();
+      response = await pending;
       headersAt = clock.now();
       const status = response.status;
       const failed = isFailoverStatus(status);
