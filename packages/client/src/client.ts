@@ -1,6 +1,6 @@
 import { systemClock, type Clock } from './clock.js';
-import { VigieClientError, type AttemptErrorCode } from './errors.js';
 import { ControllerReserve } from './controller-reserve.js';
+import { VigieClientError, type AttemptErrorCode } from './errors.js';
 import { Emitter } from './events.js';
 import { HealthChecker, type Probe } from './health-checker.js';
 import { NodePool, type NodesHealthStatus } from './node-pool.js';
