@@ -12,6 +12,7 @@ export type { StrategyName } from './strategies/index.js';
 export type { Clock, TimerHandle } from './clock.js';
 export { SseParser, type SseEvent, type SseParserHandlers } from './sse-parser.js';
 export { isIdempotentMethod, parseRetryAfter } from './retry-policy.js';
+export { backoffDelay, type BackoffOptions } from './backoff.js';
 export type {
   ClientEvents,
   ClientOptions,

@@ -76,13 +76,15 @@ export function mayHaveReachedServer(error: unknown): boolean {
 
 /**
  * `Retry-After` as a delay in ms from now: delta-seconds or an HTTP date (RFC 9110 §10.2.3).
- * Undefined when absent or unparsable; negative dates give 0.
+ * The one parser of the project (the server package imports it too). Undefined when absent or
+ * unreadable, so that garbage is ignored rather than read as "retry at once"; a date in the past
+ * gives 0. A repeated header (Node gives an array) is read by its first value.
  */
-export function parseRetryAfter(value: string | null | undefined, wallNowMs: number): number | undefined {
-  if (value === null || value === undefined) return undefined;
-  const v = value.trim();
-  if (v === '') return undefined;
-  if (/^\d+$/.test(v)) return Number(v) * 1000;
+export function parseRetryAfter(value: string | readonly string[] | null | undefined, wallNowMs: number): number | undefined {
+  const v = (typeof value === 'string' ? value : value?.[0])?.trim();
+  if (!v) return undefined;
+  // Seconds are integers in the RFC; a decimal is read leniently, a sign is not ("-5" is garbage).
+  if (/^\d+(\.\d+)?$/.test(v)) return Math.round(Number(v) * 1000);
   // HTTP dates always name a month; this keeps Date.parse's leniency ("-5" is a year) out.
   if (!/[a-z]{3}/i.test(v)) return undefined;
   const date = Date.parse(v);

@@ -75,12 +75,18 @@ describe('parseRetryAfter', () => {
     expect(parseRetryAfter(' 0 ', now)).toBe(0);
     expect(parseRetryAfter('Wed, 01 Jan 2025 00:00:05 GMT', now)).toBe(5000);
     expect(parseRetryAfter('Tue, 31 Dec 2024 23:59:00 GMT', now)).toBe(0);
+    // Lenient on decimals; Node hands a repeated header over as an array.
+    expect(parseRetryAfter('1.5', now)).toBe(1500);
+    expect(parseRetryAfter(['120', '5'], now)).toBe(120_000);
   });
   it('ignores absent and malformed values', () => {
     expect(parseRetryAfter(null, now)).toBeUndefined();
     expect(parseRetryAfter('', now)).toBeUndefined();
     expect(parseRetryAfter('soon', now)).toBeUndefined();
     expect(parseRetryAfter('-5', now)).toBeUndefined();
+    expect(parseRetryAfter(undefined, now)).toBeUndefined();
+    expect(parseRetryAfter('1e3', now)).toBeUndefined();
+    expect(parseRetryAfter([], now)).toBeUndefined();
   });
 });
 

@@ -2,15 +2,6 @@ import { scrubValues } from '../observability/secrets.js';
 // Shared bits of the HTTP notifiers. Error texts are built from status codes and error codes,
 // never from URLs or request objects: a Telegram URL holds the bot token.
 
-/** `Retry-After` (seconds or an HTTP date) in ms from `now`; undefined when absent or unreadable. */
-export function parseRetryAfter(header: string | null, now: number): number | undefined {
-  if (!header) return undefined;
-  const text = header.trim();
-  if (/^\d+(\.\d+)?$/.test(text)) return Math.round(Number(text) * 1000);
-  const at = Date.parse(text);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
-}
-
 /** Why a fetch threw, in words that hold no URL: "timed out", "network error (ECONNREFUSED)". */
 export function describeFetchError(err: unknown, signal: AbortSignal): string {
   if (signal.aborted) {

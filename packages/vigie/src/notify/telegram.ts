@@ -1,6 +1,7 @@
 import { registerSecret, scrub } from '../observability/secrets.js';
 import type { OutboxEntry } from '../store/index.js';
-import { describeFetchError, parseRetryAfter, stripSecrets } from './http.js';
+import { parseRetryAfter } from '@vigie/client';
+import { describeFetchError, stripSecrets } from './http.js';
 import { delivered, formatPrice, isObject, permanent, readMatchPayload, retryable, type MatchPayload, type Notifier, type SendResult } from './types.js';
 
 export interface TelegramNotifierOptions {

@@ -1,7 +1,8 @@
 import { createHmac } from 'node:crypto';
 import { registerSecret, scrub } from '../observability/secrets.js';
 import type { OutboxEntry } from '../store/index.js';
-import { bodySnippet, describeFetchError, parseRetryAfter, stripSecrets } from './http.js';
+import { parseRetryAfter } from '@vigie/client';
+import { bodySnippet, describeFetchError, stripSecrets } from './http.js';
 import { delivered, isObject, permanent, retryable, type Notifier, type SendResult } from './types.js';
 
 export interface WebhookNotifierOptions {

@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSources, builtinSourceFactories, parseRetryAfter, UpstreamError, type Source, type SourceFactory } from '../../src/alerts/sources/index.js';
+import { createSources, builtinSourceFactories, UpstreamError, type Source, type SourceFactory } from '../../src/alerts/sources/index.js';
 import { renderUrl } from '../../src/alerts/sources/http-json.js';
 import { ConfigError } from '../../src/errors.js';
 import type { Alert } from '../../src/store/index.js';
@@ -263,19 +263,3 @@ describe('createSources', () => {
   });
 });
 
-describe('parseRetryAfter', () => {
-  const now = Date.parse('2025-01-01T00:00:00Z');
-  it('reads seconds and HTTP dates', () => {
-    expect(parseRetryAfter('120', now)).toBe(120_000);
-    expect(parseRetryAfter('0', now)).toBe(0);
-    expect(parseRetryAfter('1.5', now)).toBe(1500);
-    expect(parseRetryAfter('Wed, 01 Jan 2025 00:00:30 GMT', now)).toBe(30_000);
-    expect(parseRetryAfter('Tue, 31 Dec 2024 23:00:00 GMT', now)).toBe(0);
-  });
-  it('ignores absent or unreadable values', () => {
-    expect(parseRetryAfter(undefined, now)).toBeUndefined();
-    expect(parseRetryAfter('', now)).toBeUndefined();
-    expect(parseRetryAfter('soon', now)).toBeUndefined();
-    expect(parseRetryAfter('-5', now)).toBeUndefined();
-  });
-});

@@ -100,21 +100,6 @@ function describe(err: unknown): string {
 }
 
 /**
- * Milliseconds a `Retry-After` header asks for: delta-seconds or an HTTP date (RFC 9110 §10.2.3).
- * Undefined when absent or unreadable; a date in the past means "now" (0).
- */
-export function parseRetryAfter(value: string | string[] | undefined, now = Date.now()): number | undefined {
-  const v = (Array.isArray(value) ? value[0] : value)?.trim();
-  if (!v) return undefined;
-  if (/^\d+(\.\d+)?$/.test(v)) return Math.round(Number(v) * 1000);
-  // Date.parse is lenient ("-5" is the year -5): an HTTP date names its month.
-  if (!/[A-Za-z]{3}/.test(v)) return undefined;
-  const at = Date.parse(v);
-  if (Number.isNaN(at)) return undefined;
-  return Math.max(0, at - now);
-}
-
-/**
  * The `name=value` pairs of `Set-Cookie` headers, joined as a `Cookie` header. A later line for
  * the same name wins; a line that deletes its cookie (empty value, `Max-Age` ≤ 0, `Expires` in
  * the past) removes it, as a browser would.

@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { ConfigError } from '../../errors.js';
 import type { Alert } from '../../store/index.js';
 import type { Item } from '../types.js';
-import { httpCall, parseRetryAfter } from './http-io.js';
+import { parseRetryAfter } from '@vigie/client';
+import { httpCall } from './http-io.js';
 import { UpstreamError, type Source, type SourceContext, type SourceFactory } from './types.js';
 
 /** Alert fields a URL or body template may use, as `{query}`. */
@@ -130,7 +131,7 @@ export class HttpJsonSource implements Source {
       throw new UpstreamError('UPSTREAM_FORBIDDEN', `${label} refused the request (HTTP ${status}): its credential may have expired or this worker's address is blocked. Refresh the credential (generate-cookies) if every worker gets this.`, { status });
     }
     if (status === 429) {
-      const retryAfterMs = parseRetryAfter(answer.headers['retry-after']);
+      const retryAfterMs = parseRetryAfter(answer.headers['retry-after'], Date.now());
       const wait = retryAfterMs === undefined ? '' : ` and asked to wait ${Math.ceil(retryAfterMs / 1000)} s`;
       throw new UpstreamError('UPSTREAM_RATE_LIMITED', `${label} is rate limiting (HTTP 429)${wait}; raise REQUEST_DELAY_MIN_MS/REQUEST_DELAY_MAX_MS if this persists.`, {
         status,

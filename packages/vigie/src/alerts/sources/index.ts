@@ -5,7 +5,6 @@ import type { Source, SourceFactory } from './types.js';
 
 export * from './types.js';
 export { HttpJsonSource, httpJsonFactory, httpJsonDefinitionSchema, type HttpJsonDefinition } from './http-json.js';
-export { parseRetryAfter } from './http-io.js';
 
 /** The adapters Vigie ships, by `type`. */
 export const builtinSourceFactories: readonly SourceFactory[] = [httpJsonFactory];
