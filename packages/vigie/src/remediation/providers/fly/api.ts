@@ -204,9 +204,10 @@ export class FlyMachinesApi {
     const call = `${spec.method} ${spec.path}`;
     for (let attempt = 0; ; attempt++) {
       const answer = await this.attempt(spec, call);
-      const retryable = answer.status === 429 || answer.status >= 500;
       if (answer.status < 400 || spec.accept?.includes(answer.status)) return answer;
       const error = this.errorFor(answer, call);
+      // A capacity refusal is an answer about the region, not a passing failure: no retry here.
+      const retryable = (answer.status === 429 || answer.status >= 500) && error.code !== 'FLY_CAPACITY';
       const lastAttempt = attempt + 1 >= this.maxAttempts;
       const retryAfterMs = parseRetryAfter(answer.retryAfter, Date.now());
       if (!retryable || lastAttempt || (retryAfterMs !== undefined && retryAfterMs > this.maxRetryAfterMs)) {
