@@ -45,7 +45,8 @@ export class FakeFlyServer {
 
   private constructor(private readonly opts: FakeFlyServerOptions) {
     this.machines = new FakeMachines({ transitionMs: opts.transitionMs });
-    this.app = Fastify({ logger: false });
+    // A fake stops at once: in-flight waits and keep-alive sockets are cut, not awaited.
+    this.app = Fastify({ logger: false, forceCloseConnections: true });
     this.routes();
   }
 
