@@ -151,9 +151,9 @@ describe('fly provider against the fake Machines API', () => {
   it('a lease held by another process: FLY_LEASE_HELD, and the machine is not touched', async () => {
     const m = fake.machines.addMachine(app, { region: 'cdg' });
     fake.machines.holdLease(app, m.id, 'deployer@example.com');
-    const err = await provider()
+    const err = (await provider()
       .restart(targetOf(m.id), ctx())
-      .catch((e: unknown) => e as { code: string; message: string });
+      .catch((e: unknown) => e)) as { code: string; message: string };
     expect(err).toMatchObject({ code: 'FLY_LEASE_HELD' });
     expect(err.message).toMatch(/deployer@example.com/);
     expect(callsOn(m.id)).toEqual(['GET / 200', 'POST /lease 409']);
