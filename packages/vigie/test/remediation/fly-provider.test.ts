@@ -50,7 +50,7 @@ describe('fly provider against the fake Machines API', () => {
   it('restart: lease, restart with the nonce, wait started, release; same machine and url', async () => {
     const m = fake.machines.addMachine(app, { region: 'cdg' });
     const result = await provider().restart(targetOf(m.id), ctx());
-    expect(result).toMatchObject({ url: `http://${m.id}.vm.${app}.internal:8081`, region: 'cdg', machineId: m.id, flyApp: app, changed: true });
+    expect(result).toMatchObject({ url: `http://${m.id}.vm.${app}.internal:8081`, region: 'cdg', machineId: m.id, app, changed: true });
     expect(fake.machines.get(app, m.id)).toMatchObject({ state: 'started' });
     expect(fake.machines.get(app, m.id).instance_id).not.toBe(m.instance_id);
     expect(callsOn(m.id)).toEqual(['GET / 200', 'POST /lease 200', 'POST /restart 200 nonce', 'GET /wait 200', 'DELETE /lease 200 nonce']);
@@ -69,7 +69,7 @@ describe('fly provider against the fake Machines API', () => {
       const clone = live[0]!;
       expect(clone).toMatchObject({ region: 'lhr', state: 'started', config: { image: 'registry.fly.io/vigie:7', env: { ROLE: 'worker' } } });
       expect(clone.id).not.toBe(m.id);
-      expect(result).toMatchObject({ url: `http://${clone.id}.vm.${app}.internal:8081`, region: 'lhr', machineId: clone.id, flyApp: app, changed: true });
+      expect(result).toMatchObject({ url: `http://${clone.id}.vm.${app}.internal:8081`, region: 'lhr', machineId: clone.id, app, changed: true });
       expect(result.detail).toMatch(/no capacity in iad/);
       // Order: the clone was created (and waited for) before the old machine was stopped.
       const order = fake.calls().map((c) => `${c.method} ${c.path.split('?')[0]}`);
@@ -114,7 +114,7 @@ describe('fly provider against the fake Machines API', () => {
     const fallback = `${app}-b`;
     const standby = fake.machines.addMachine(fallback, { region: 'ams', state: 'stopped' });
     const result = await provider().switchApp(targetOf(m.id), fallback, ctx());
-    expect(result).toMatchObject({ url: `http://${standby.id}.vm.${fallback}.internal:8081`, flyApp: fallback, machineId: standby.id, region: 'ams', changed: true });
+    expect(result).toMatchObject({ url: `http://${standby.id}.vm.${fallback}.internal:8081`, app: fallback, machineId: standby.id, region: 'ams', changed: true });
     expect(fake.machines.get(fallback, standby.id).state).toBe('started');
     await new Promise((r) => setTimeout(r, 60));
     expect(fake.machines.get(app, m.id).state).toBe('stopped');
@@ -127,7 +127,7 @@ describe('fly provider against the fake Machines API', () => {
     const result = await provider().switchApp(targetOf(undefined), fallback, ctx());
     const [created] = fake.machines.list(fallback);
     expect(created).toMatchObject({ region: 'cdg', state: 'started', config: { image: 'registry.fly.io/vigie:9', env: { A: '1' } } });
-    expect(result).toMatchObject({ flyApp: fallback, machineId: created!.id, url: `http://${created!.id}.vm.${fallback}.internal:8081` });
+    expect(result).toMatchObject({ app: fallback, machineId: created!.id, url: `http://${created!.id}.vm.${fallback}.internal:8081` });
     expect(fake.machines.get(app, m.id).state).not.toBe('started');
   });
 

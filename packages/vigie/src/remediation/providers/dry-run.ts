@@ -34,7 +34,7 @@ export class DryRunProvider implements MachineProvider {
       url: target.url,
       region: target.region,
       name: target.name,
-      flyApp: target.flyApp,
+      app: target.flyApp,
       machineId: target.machineId,
       changed: false,
       detail: `dry-run: would ${what}; nothing changed`,

@@ -31,13 +31,15 @@ export interface StepContext {
 
 /**
  * What a step left behind: the worker as it now is. The ladder writes `url`, `region`, `name`,
- * `flyApp` and `machineId` to the fleet; `detail` goes to the failover history.
+ * `app` (the worker's `flyApp` under `fly`) and `machineId` to the fleet; `detail` goes to the
+ * failover history.
  */
 export interface StepResult {
   readonly url: string;
   readonly region?: string | undefined;
   readonly name?: string | undefined;
-  readonly flyApp?: string | undefined;
+  /** The app the worker now runs in: a Fly app (`fly`), an address pool's label (`local`). */
+  readonly app?: string | undefined;
   readonly machineId?: string | undefined;
   /** False when nothing was changed (dry-run). */
   readonly changed: boolean;

@@ -227,7 +227,7 @@ export class FlyProvider implements MachineProvider {
   }
 
   private result(target: ProviderTarget, app: string, machine: Machine, detail: string): StepResult {
-    return { url: fill(this.opts.urlTemplate, machine, app), region: machine.region, name: target.name, flyApp: app, machineId: machine.id, changed: true, detail };
+    return { url: fill(this.opts.urlTemplate, machine, app), region: machine.region, name: target.name, app, machineId: machine.id, changed: true, detail };
   }
 }
 
