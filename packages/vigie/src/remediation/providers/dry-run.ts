@@ -1,3 +1,4 @@
+import { providerError } from './errors.js';
 import type { MachineProvider, ProviderTarget, StepContext, StepResult } from './types.js';
 
 /**
@@ -13,11 +14,12 @@ export class DryRunProvider implements MachineProvider {
     return this.wouldDo(target, ctx, 'restart', `restart worker ${target.workerId} in place`);
   }
 
-  /** Logs "would move" to the first region other than the current one. */
+  /** Logs "would move" to the first region other than the current one (none: PROVIDER_EXHAUSTED, as for real). */
   async moveRegion(target: ProviderTarget, regions: readonly string[], ctx: StepContext): Promise<StepResult> {
     const next = regions.find((r) => r !== target.region);
-    const what = next ? `move worker ${target.workerId} from ${target.region ?? 'its region'} to ${next}` : `move worker ${target.workerId}, but no region other than its own was given`;
-    return this.wouldDo(target, ctx, 'region', what, { regions });
+    // Nowhere to go is reported as the real providers report it: the ladder sees the same end.
+    if (!next) throw providerError('PROVIDER_EXHAUSTED', `No region to move worker ${target.workerId} to: FAILOVER_REGIONS gives none other than ${target.region ?? 'its own'}.`);
+    return this.wouldDo(target, ctx, 'region', `move worker ${target.workerId} from ${target.region ?? 'its region'} to ${next}`, { regions });
   }
 
   /** Logs "would switch". */
