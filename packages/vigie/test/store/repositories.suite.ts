@@ -88,10 +88,10 @@ export function storeConformanceSuite(name: string, open: () => Promise<Store>):
         expect(rows.map((r) => r.name)).toEqual(['001_initial', '002_alert_baseline', '003_fencing']);
       });
 
-      it('fails ping with STORE_UNREACHABLE once closed, and closes twice without error', async () => {
+      it('fails ping with STORE_UNAVAILABLE once closed, and closes twice without error', async () => {
         await store.close();
         await expect(store.close()).resolves.toBeUndefined();
-        await expectStoreError(store.ping(), 'STORE_UNREACHABLE');
+        await expectStoreError(store.ping(), 'STORE_UNAVAILABLE');
         store = await open(); // for afterEach
       });
 
