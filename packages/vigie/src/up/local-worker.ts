@@ -1,5 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { VigieError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
+import { providerError } from '../remediation/providers/errors.js';
 
 export interface LocalWorkerSpec {
   id: string;
@@ -100,8 +102,8 @@ export class LocalWorker {
 
   /** Stops the process and starts it again listening on, and fetching from, `host`. */
   async relocate(host: string, graceMs = 10_000): Promise<void> {
-    if (this.stopping) throw new Error(`local worker ${this.spec.id} is stopped`);
-    if (this.replacing) throw new Error(`local worker ${this.spec.id} is already being restarted`);
+    if (this.stopping) throw new VigieError('SHUTTING_DOWN', `Local worker ${this.spec.id} is stopping with \`vigie up\`; it is not restarted.`);
+    if (this.replacing) throw providerError('PROVIDER_BUSY', `Local worker ${this.spec.id} is already being restarted; try again when that is done.`);
     this.replacing = true;
     try {
       clearTimeout(this.restartTimer);
