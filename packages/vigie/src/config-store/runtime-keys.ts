@@ -122,7 +122,7 @@ export function runtimeEffect(key: RuntimeKey): string {
     case 'live':
       return 'running coordinators apply it from their next action, without a restart';
     case 'restart':
-      return `stored, but running coordinators do not apply it: ${s.env} is read when a process starts; set it in the environment or config file and restart`;
+      return `stored, but running coordinators do not apply it: ${s.env} is read when a process starts (docs/config-store.md says which process); set it in the environment or config file and restart`;
     case 'unread':
       return `stored, but nothing in this version reads ${s.env} yet: it changes nothing`;
   }

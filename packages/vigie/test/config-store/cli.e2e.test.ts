@@ -144,7 +144,7 @@ describe('vigie config without Redis', () => {
     expect(JSON.parse(r.stdout)).toMatchObject({
       key: 'requestDelayMinMs',
       applies: 'restart',
-      effect: 'stored, but running coordinators do not apply it: REQUEST_DELAY_MIN_MS is read when a process starts; set it in the environment or config file and restart',
+      effect: 'stored, but running coordinators do not apply it: REQUEST_DELAY_MIN_MS is read when a process starts (docs/config-store.md says which process); set it in the environment or config file and restart',
     });
   });
 
