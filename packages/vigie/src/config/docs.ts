@@ -1,3 +1,4 @@
+import { markdownCell } from '../util/markdown.js';
 import { kebab } from './load.js';
 import { SETTINGS, type Applies, type Group, type Setting } from './settings.js';
 
@@ -25,15 +26,6 @@ export const APPLIES_MEANING: Record<Applies, string> = {
   unread: 'nothing in this version reads it yet: setting it changes nothing',
 };
 
-/**
- * A table cell: `|` escaped (a GitHub-style renderer splits the row on a bare one, even inside
- * a code span; GFM reads `\|` as a literal pipe there too) and line breaks folded, so that a
- * row is always one line of 6 cells.
- */
-export function cell(text: string): string {
-  return text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
-}
-
 /** The doc of a setting as the table shows it: a setting nothing reads says so first. */
 export function describeSetting(s: Setting): string {
   const secret = s.secret ? ' Secret: masked in output and logs.' : '';
@@ -54,7 +46,7 @@ export function renderConfigTable(): string {
     for (const [key, s] of Object.entries(SETTINGS) as Array<[string, Setting]>) {
       if (s.group !== group) continue;
       const def = s.default === undefined ? '—' : `\`${Array.isArray(s.default) ? s.default.join(',') || '(empty)' : String(s.default)}\``;
-      out.push(`| ${[`\`${s.env}\``, `\`${key}\``, def, s.kind.allowed, APPLIES_LABEL[s.applies], describeSetting(s)].map(cell).join(' | ')} |`);
+      out.push(`| ${[`\`${s.env}\``, `\`${key}\``, def, s.kind.allowed, APPLIES_LABEL[s.applies], describeSetting(s)].map(markdownCell).join(' | ')} |`);
     }
     out.push('');
   }
