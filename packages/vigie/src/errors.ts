@@ -5,8 +5,6 @@
  * README's list of codes is generated from this table (scripts/update-readme-config.mjs), so the
  * two cannot drift.
  */
-import { markdownCell } from './util/markdown.js';
-
 interface ErrorSpec {
   /** The HTTP status an API route answers with this code. */
   readonly status: number;
@@ -161,6 +159,6 @@ export function hasCode(err: unknown, code: ErrorCode): boolean {
 
 /** The README's list of codes, as a Markdown table grouped by area (generated, see the file comment). */
 export function renderErrorTable(): string {
-  const rows = Object.entries(ERROR_CATALOGUE).map(([code, s]) => `| \`${code}\` | ${s.status} | ${s.area} | ${markdownCell(s.todo)} |`);
+  const rows = Object.entries(ERROR_CATALOGUE).map(([code, s]) => `| \`${code}\` | ${s.status} | ${s.area} | ${s.todo.replace(/\|/g, '\\|')} |`);
   return ['| code | HTTP | from | what to do |', '|---|---|---|---|', ...rows].join('\n');
 }
