@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { workerEntrySchema } from '../config/load.js';
 import { VigieError } from '../errors.js';
 import { sendError } from '../http/errors.js';
+import { OPEN_ROUTE } from '../http/app.js';
 import type { LiveConfig } from '../config/live.js';
 import { RUNTIME_KEYS } from '../config-store/index.js';
 import type { LeaderElector, LockBackend } from '../lock/index.js';
@@ -42,7 +43,7 @@ export interface CoordinatorRoutesDeps {
 export function registerCoordinatorRoutes(app: FastifyInstance, deps: CoordinatorRoutesDeps): void {
   const { fleet, dispatcher, store } = deps;
 
-  app.get('/api/health', async (_request, reply) => {
+  app.get('/api/health', OPEN_ROUTE, async (_request, reply) => {
     let storeReachable = true;
     try {
       await withDeadline(2000, () => store.ping());

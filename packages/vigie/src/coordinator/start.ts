@@ -80,7 +80,9 @@ export async function startCoordinator(config: VigieConfig, logger: Logger): Pro
     if (changed.has('lbStrategy')) dispatcher.setBalancer(newBalancer());
     if (changed.has('logLevel')) logger.level = next.logLevel;
   });
-  const sender = outboxSenderFor(config, store, logger, { onOutcome: (channel, outcome) => metrics.notifications.inc({ channel, outcome }) });
+  // live.current(), not config: the config store's telegramChatId / notifyMaxAttempts apply
+  // from the next start (the sender reads them once).
+  const sender = outboxSenderFor(live.current(), store, logger, { onOutcome: (channel, outcome) => metrics.notifications.inc({ channel, outcome }) });
   const runner = new CycleRunner({
     store, logger, events,
     // Each alert may wait the longest pause plus one request; the worker's own deadline caps it.
@@ -126,7 +128,7 @@ export async function startCoordinator(config: VigieConfig, logger: Logger): Pro
   });
 
   const startedAt = Date.now();
-  const app = createHttpApp({ logger, bodyLimit: config.maxBodyBytes, apiKeys: config.apiKey ?? [], metrics: metrics.registry });
+  const app = createHttpApp({ logger, bodyLimit: config.maxBodyBytes, apiKeys: config.apiKey ?? [], publicRead: config.publicRead, metrics: metrics.registry });
   registerCoordinatorRoutes(app, {
     fleet, dispatcher, store, cycles: scheduler, version: VERSION, startedAt, elector, lock, live,
     onDispatch: (_ok, code, seconds) => {
