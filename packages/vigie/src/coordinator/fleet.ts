@@ -15,6 +15,9 @@ export interface WorkerState {
   origin: WorkerOrigin;
   /** For a config-file worker changed at run time: the file's entry that the change overrode. */
   configBase: WorkerIdentity | null;
+  /** Where the worker runs on Fly.io (config `workers[].flyApp` / `machineId`, then a failover step's). */
+  flyApp: string | null;
+  machineId: string | null;
   healthy: boolean;
   lastCheckAt: number | null;
   lastError: string | null;
@@ -62,6 +65,7 @@ export class Fleet {
     for (const w of saved.values()) if (w.origin === 'config' && !inConfig.has(w.id)) await store.workers.remove(w.id);
     for (const w of configWorkers) {
       const entry = { url: w.url, region: w.region ?? 'unknown', name: w.name ?? w.id };
+      const fly = { flyApp: w.flyApp ?? null, machineId: w.machineId ?? null };
       const prior = saved.get(w.id);
       // A run-time change (PATCH, a failover move) made over this very entry still holds: the
       // machine the file names may be gone. An edited entry in the file wins again.
@@ -69,13 +73,14 @@ export class Fleet {
         logger.info({ worker: w.id, url: prior.url, fileUrl: entry.url }, `worker ${prior.name} keeps its run-time url ${prior.url} (the file says ${entry.url}; edit the file's entry to override)`);
         continue;
       }
-      await store.workers.upsert({ id: w.id, ...entry, origin: 'config', configBase: null });
+      await store.workers.upsert({ id: w.id, ...entry, ...fly, origin: 'config', configBase: null });
     }
     const statuses = new Map((await store.workers.listStatus()).map((s) => [s.workerId, s]));
     for (const w of await store.workers.list()) {
       const s = statuses.get(w.id);
       fleet.workers.set(w.id, {
         id: w.id, name: w.name, region: w.region, url: w.url, origin: w.origin, configBase: w.configBase,
+        flyApp: w.flyApp, machineId: w.machineId,
         // Unknown health counts as healthy: the first check runs at once, and a dead worker
         // found by a dispatch first is ejected passively and retried elsewhere.
         healthy: s?.isHealthy ?? true,
@@ -108,9 +113,10 @@ export class Fleet {
     if (this.workers.has(entry.id)) {
       throw new VigieError('WORKER_EXISTS', `A worker with id "${entry.id}" is already registered; remove it first (vigie workers rm ${entry.id}) or pick another id.`);
     }
-    const w = await this.store.workers.upsert({ id: entry.id, name: entry.name ?? entry.id, region: entry.region ?? 'unknown', url: entry.url, origin: 'runtime' });
+    const fly = { flyApp: entry.flyApp ?? null, machineId: entry.machineId ?? null };
+    const w = await this.store.workers.upsert({ id: entry.id, name: entry.name ?? entry.id, region: entry.region ?? 'unknown', url: entry.url, origin: 'runtime', ...fly });
     const state: WorkerState = {
-      id: w.id, name: w.name, region: w.region, url: w.url, origin: 'runtime', configBase: null,
+      id: w.id, name: w.name, region: w.region, url: w.url, origin: 'runtime', configBase: null, ...fly,
       healthy: true, lastCheckAt: null, lastError: null, lastSeenAt: null, bannedUntil: null, banCount: 0, banReason: null,
       requestCount: 0, successCount: 0, errorCount: 0,
     };
@@ -129,24 +135,25 @@ export class Fleet {
   }
 
   /**
-   * Changes a worker's url, region or name while it runs (an operator's PATCH, the failover
-   * ladder moving it). Fields equal to the current ones are not changes; nothing changed emits
+   * Changes a worker's url, region, name (and Fly app and machine) while it runs (an operator's
+   * PATCH, the failover ladder moving it). Fields equal to the current ones are not changes; nothing changed emits
    * nothing. A config-file worker remembers the file's entry it overrode (see Fleet.load).
    */
   async update(id: string, changes: WorkerChanges, source: UpdateSource): Promise<WorkerSnapshot> {
     const w = this.require(id);
     const diff: WorkerChanges = {};
     const previous: WorkerChanges = {};
-    for (const key of ['url', 'region', 'name'] as const) {
+    for (const key of ['url', 'region', 'name', 'flyApp', 'machineId'] as const) {
       const next = changes[key];
       if (next !== undefined && next !== w[key]) {
         diff[key] = next;
-        previous[key] = w[key];
+        const before = w[key];
+        if (before !== null) previous[key] = before;
       }
     }
     if (Object.keys(diff).length === 0) return w;
     const configBase = w.origin === 'config' ? (w.configBase ?? { url: w.url, region: w.region, name: w.name }) : null;
-    const next = { url: diff.url ?? w.url, region: diff.region ?? w.region, name: diff.name ?? w.name };
+    const next = { url: diff.url ?? w.url, region: diff.region ?? w.region, name: diff.name ?? w.name, flyApp: diff.flyApp ?? w.flyApp, machineId: diff.machineId ?? w.machineId };
     await this.store.workers.upsert({ id, ...next, origin: w.origin, configBase });
     Object.assign(w, next, { configBase });
     this.events.emit('worker.updated', { workerId: id, changes: diff, previous, source });

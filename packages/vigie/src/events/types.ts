@@ -19,6 +19,9 @@ export interface WorkerChanges {
   url?: string;
   region?: string;
   name?: string;
+  /** Fly app and machine of the worker (a failover step under MACHINE_PROVIDER=fly moves them). */
+  flyApp?: string;
+  machineId?: string;
 }
 
 /** Why a ban ended before or at its term. */

@@ -15,6 +15,9 @@ export interface WorkersTable {
   origin: string;
   /** JSON of the config entry a run-time change overrode; null when the row is the file's entry. */
   config_base: string | null;
+  /** Where the worker runs on Fly.io (null elsewhere). */
+  fly_app: string | null;
+  machine_id: string | null;
   created_at: number;
   updated_at: number;
 }
@@ -120,6 +123,20 @@ export interface FailoverHistoryTable {
   at: number;
 }
 
+/** The failover step under way on a worker (at most one per worker). */
+export interface FailoverStepsTable {
+  worker_id: string;
+  step: string;
+  from_value: string | null;
+  reason: string;
+  fencing_token: number;
+  fly_app: string | null;
+  machine_id: string | null;
+  /** JSON of the provider's last checkpoint. */
+  progress: string | null;
+  started_at: number;
+}
+
 /** The whole schema, as Kysely sees it. */
 /** The newest fencing number accepted per lock. */
 export interface FencingTable {
@@ -138,6 +155,7 @@ export interface Database {
   matches: MatchesTable;
   notification_outbox: NotificationOutboxTable;
   failover_history: FailoverHistoryTable;
+  failover_steps: FailoverStepsTable;
   fencing: FencingTable;
 }
 

@@ -1,5 +1,5 @@
 import type { Kysely, Selectable } from 'kysely';
-import type { Database, FailoverHistoryTable } from '../schema.js';
+import type { Database, FailoverHistoryTable, FailoverStepsTable } from '../schema.js';
 import { fromBool, toBool } from '../codec.js';
 
 /** How many failovers are kept (seed 000: "the last 50"). */
@@ -28,7 +28,31 @@ export type FailoverInput = Omit<FailoverRecord, 'id' | 'at' | 'fromValue' | 'to
   at?: number;
 };
 
+/** A step under way on a worker: written before the step acts, removed when it is recorded. */
+export interface StepInProgress {
+  workerId: string;
+  step: Exclude<FailoverStep, 'standby'>;
+  fromValue: string | null;
+  reason: string;
+  /** The fencing number of the leader that began it. */
+  fencingToken: number;
+  flyApp: string | null;
+  machineId: string | null;
+  /** The provider's last checkpoint (a machine created, an old one about to go), as JSON. */
+  progress: unknown;
+  startedAt: number;
+}
+
 export interface FailoversRepo {
+  /** Records a step as under way; false when the worker already has one (never two steps on one worker). */
+  begin(step: StepInProgress): Promise<boolean>;
+  /** Saves a step's progress; false when the step is no longer recorded. */
+  checkpoint(workerId: string, progress: unknown): Promise<boolean>;
+  /** The steps under way, oldest first. */
+  inProgress(): Promise<StepInProgress[]>;
+  /** Forgets the step under way on a worker (it was recorded in the history). */
+  end(workerId: string): Promise<void>;
+
   /** Appends a failover and trims the history to the newest FAILOVER_HISTORY_LIMIT, atomically. */
   record(input: FailoverInput): Promise<FailoverRecord>;
   /** The newest failovers first. */
@@ -46,6 +70,20 @@ function toRecord(r: Selectable<FailoverHistoryTable>): FailoverRecord {
     ok: fromBool(r.ok),
     error: r.error,
     at: r.at,
+  };
+}
+
+function toStep(r: Selectable<FailoverStepsTable>): StepInProgress {
+  return {
+    workerId: r.worker_id,
+    step: r.step as StepInProgress['step'],
+    fromValue: r.from_value,
+    reason: r.reason,
+    fencingToken: Number(r.fencing_token),
+    flyApp: r.fly_app,
+    machineId: r.machine_id,
+    progress: r.progress === null ? null : (JSON.parse(r.progress) as unknown),
+    startedAt: Number(r.started_at),
   };
 }
 
@@ -84,6 +122,39 @@ export function createFailoversRepo(db: Kysely<Database>): FailoversRepo {
   }
 
   return {
+    async begin(step) {
+      const res = await db
+        .insertInto('failover_steps')
+        .values({
+          worker_id: step.workerId,
+          step: step.step,
+          from_value: step.fromValue,
+          reason: step.reason,
+          fencing_token: step.fencingToken,
+          fly_app: step.flyApp,
+          machine_id: step.machineId,
+          progress: step.progress === null || step.progress === undefined ? null : JSON.stringify(step.progress),
+          started_at: step.startedAt,
+        })
+        .onConflict((oc) => oc.column('worker_id').doNothing())
+        .executeTakeFirst();
+      return Number(res.numInsertedOrUpdatedRows ?? 0n) > 0;
+    },
+
+    async checkpoint(workerId, progress) {
+      const res = await db.updateTable('failover_steps').set({ progress: JSON.stringify(progress) }).where('worker_id', '=', workerId).executeTakeFirst();
+      return res.numUpdatedRows > 0n;
+    },
+
+    async inProgress() {
+      const rows = await db.selectFrom('failover_steps').selectAll().orderBy('started_at').execute();
+      return rows.map(toStep);
+    },
+
+    async end(workerId) {
+      await db.deleteFrom('failover_steps').where('worker_id', '=', workerId).execute();
+    },
+
     async record(input) {
       // Kysely cannot nest transactions: join the caller's if there is one.
       if (db.isTransaction) return insertAndTrim(db, input);

@@ -15,6 +15,9 @@ export interface Worker {
   origin: WorkerOrigin;
   /** For a config-file worker changed at run time: the file's entry that the change overrode. */
   configBase: WorkerIdentity | null;
+  /** Where the worker runs on Fly.io (null elsewhere). */
+  flyApp: string | null;
+  machineId: string | null;
   createdAt: number;
   updatedAt: number;
 }
@@ -27,7 +30,7 @@ export interface WorkerIdentity {
 }
 
 /** What `upsert` takes. */
-export type WorkerInput = Pick<Worker, 'id' | 'name' | 'region' | 'url' | 'origin'> & { configBase?: WorkerIdentity | null };
+export type WorkerInput = Pick<Worker, 'id' | 'name' | 'region' | 'url' | 'origin'> & { configBase?: WorkerIdentity | null; flyApp?: string | null; machineId?: string | null };
 
 /** Persisted health, ban and counters of one worker. */
 export interface WorkerStatus {
@@ -90,6 +93,8 @@ function toWorker(row: Selectable<WorkersTable>): Worker {
     url: row.url,
     origin: row.origin as WorkerOrigin,
     configBase: row.config_base ? (JSON.parse(row.config_base) as WorkerIdentity) : null,
+    flyApp: row.fly_app ?? null,
+    machineId: row.machine_id ?? null,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -174,7 +179,7 @@ export function createWorkersRepo(db: Kysely<Database>): WorkersRepo {
       const base = w.configBase ? JSON.stringify({ url: w.configBase.url, region: w.configBase.region, name: w.configBase.name }) : null;
       const row = await db
         .insertInto('workers')
-        .values({ id: w.id, name: w.name, region: w.region, url: w.url, origin: w.origin, config_base: base, created_at: now, updated_at: now })
+        .values({ id: w.id, name: w.name, region: w.region, url: w.url, origin: w.origin, config_base: base, fly_app: w.flyApp ?? null, machine_id: w.machineId ?? null, created_at: now, updated_at: now })
         .onConflict((oc) =>
           oc.column('id').doUpdateSet({
             name: w.name,
@@ -182,6 +187,8 @@ export function createWorkersRepo(db: Kysely<Database>): WorkersRepo {
             url: w.url,
             origin: w.origin,
             config_base: base,
+            fly_app: w.flyApp ?? null,
+            machine_id: w.machineId ?? null,
             updated_at: now,
           }),
         )
