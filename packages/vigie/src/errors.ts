@@ -90,6 +90,8 @@ export const ERROR_CATALOGUE = {
   NOTIFY_TIMEOUT: spec(504, 'config', 'The notification target is slow; it is retried. Raise NOTIFY_SEND_TIMEOUT_MS if it keeps happening.'),
 
   // Machine providers: the steps of the failover ladder (remediation/providers).
+  FAILOVER_IN_PROGRESS: spec(409, 'failover', 'A failover step is already under way on this worker: wait for it (vigie failover status), then try again.'),
+  FAILOVER_NO_STEP: spec(409, 'failover', 'That rung has nothing to try for this worker: add regions to FAILOVER_REGIONS or apps to FAILOVER_APPS, or ask for another step.'),
   PROVIDER_EXHAUSTED: spec(409, 'failover', 'No region, app or address is left to move the worker to: add regions to FAILOVER_REGIONS or apps to FAILOVER_APPS.'),
   PROVIDER_TARGET_INVALID: spec(400, 'failover', 'Give the worker what the provider needs (flyApp and machineId for fly), as the message says.'),
   PROVIDER_UNKNOWN_WORKER: spec(404, 'failover', 'The local provider heals the workers of `vigie up` only: use MACHINE_PROVIDER=fly or dry-run for other workers.'),

@@ -42,6 +42,8 @@ export interface DispatcherOptions {
   now?: () => number;
   /** Told about every failed attempt (metrics, the failover ladder). */
   onAttempt?: (attempt: Attempt, failure: FailureClass | undefined) => void;
+  /** Told every successful call (the failover ladder ends a worker's 403 streak); must be cheap, it runs on every command. */
+  onSuccess?: (workerId: string) => void;
 }
 
 /**
@@ -128,6 +130,7 @@ export class Dispatcher {
     this.balancer.record(id, result.ok ? 'success' : 'failure', result.latencyMs, this.now());
     this.opts.fleet.recordOutcome(id, result.ok, this.now());
     if (result.ok) {
+      this.opts.onSuccess?.(id);
       const w = this.opts.fleet.get(id);
       // An answer proves the worker is up: no need to wait for the next health round.
       if (w && !w.healthy) void this.opts.fleet.setHealth(id, true, null, this.now());

@@ -1,14 +1,21 @@
 import type { Logger } from '../observability/logger.js';
 import type { OutboxEntry } from '../store/index.js';
-import { delivered, formatPrice, permanent, readMatchPayload, type Notifier, type SendResult } from './types.js';
+import { delivered, describeFailover, formatPrice, permanent, readFailoverPayload, readMatchPayload, type Notifier, type SendResult } from './types.js';
 
-/** Logs each match at info ("notifications in the log"): the demo's channel, and a dry run of the others. */
+/** Logs each match at info ("notifications in the log"): the demo's channel, and a dry run of the others; failovers too (warn when not healed). */
 export function createLogNotifier(logger: Logger): Notifier {
   return {
     channel: 'log',
     async send(entry: OutboxEntry): Promise<SendResult> {
+      const failover = readFailoverPayload(entry.payload);
+      if (failover) {
+        const line = `🛠 ${describeFailover(failover)}`;
+        if (failover.ok) logger.info({ notification: entry.id, failover }, line);
+        else logger.warn({ notification: entry.id, failover }, line);
+        return delivered;
+      }
       const p = readMatchPayload(entry.payload);
-      if (!p) return permanent('log: the outbox entry holds no match to log');
+      if (!p) return permanent('log: the outbox entry holds no match or failover to log');
       const price = formatPrice(p.item.price, p.item.currency);
       logger.info(
         { notification: entry.id, matchId: p.matchId, alertId: p.alert.id, item: p.item },

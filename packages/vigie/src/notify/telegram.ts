@@ -2,7 +2,7 @@ import { registerSecret, scrub } from '../observability/secrets.js';
 import type { OutboxEntry } from '../store/index.js';
 import { parseRetryAfter } from '@vigie/client';
 import { describeFetchError, stripSecrets } from './http.js';
-import { delivered, formatPrice, isObject, permanent, readMatchPayload, retryable, type MatchPayload, type Notifier, type SendResult } from './types.js';
+import { delivered, describeFailover, formatPrice, isObject, permanent, readFailoverPayload, readMatchPayload, retryable, type FailoverPayload, type MatchPayload, type Notifier, type SendResult } from './types.js';
 
 export interface TelegramNotifierOptions {
   /** TELEGRAM_BOT_TOKEN. Registered as a secret: scrubbed from every log line. */
@@ -53,8 +53,10 @@ export function createTelegramNotifier(opts: TelegramNotifierOptions): Notifier 
   return {
     channel: 'telegram',
     async send(entry: OutboxEntry, signal: AbortSignal): Promise<SendResult> {
-      const payload = readMatchPayload(entry.payload);
-      if (!payload) return fail(permanent, 'the outbox entry holds no match to send');
+      const match = readMatchPayload(entry.payload);
+      const failover = match ? undefined : readFailoverPayload(entry.payload);
+      if (!match && !failover) return fail(permanent, 'the outbox entry holds no match or failover to send');
+      const message = match ? renderTelegramMessage(match) : renderFailoverMessage(failover!);
       const target = isObject(entry.target) ? entry.target : {};
       const chatId = typeof target.chatId === 'string' && target.chatId ? target.chatId : opts.defaultChatId;
       if (!chatId) return fail(permanent, 'no chat to send to: set TELEGRAM_CHAT_ID, or give the alert\'s telegram target a chatId');
@@ -64,7 +66,7 @@ export function createTelegramNotifier(opts: TelegramNotifierOptions): Notifier 
         res = await doFetch(`${base}/bot${token}/sendMessage`, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ chat_id: chatId, ...renderTelegramMessage(payload) }),
+          body: JSON.stringify({ chat_id: chatId, ...message }),
           signal,
           // A redirect would carry the token to wherever it points.
           redirect: 'manual',
@@ -117,6 +119,12 @@ export function renderTelegramMessage(p: MatchPayload): TelegramMessage {
   const photo = httpUrl(item.photo);
   const preview = photo ? { url: photo, prefer_large_media: true } : url ? { url } : ({ is_disabled: true } as const);
   return { text: lines.join('\n'), parse_mode: 'HTML', link_preview_options: preview };
+}
+
+/** The message for a failover step or an exhausted ladder. */
+export function renderFailoverMessage(p: FailoverPayload): TelegramMessage {
+  const icon = p.kind === 'exhausted' ? '🚨' : p.ok ? '🛠' : '⚠️';
+  return { text: `${icon} ${escapeHtml(cut(describeFailover(p), 3000))}`, parse_mode: 'HTML', link_preview_options: { is_disabled: true } };
 }
 
 function cut(text: string, max: number): string {

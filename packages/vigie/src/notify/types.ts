@@ -50,6 +50,56 @@ export interface MatchPayload {
   foundAt: number;
 }
 
+/**
+ * What the outbox holds for a failover: a step the ladder took (healed or not), or a ladder with
+ * nothing left to try. Sent to `log` always and to Telegram when TELEGRAM_CHAT_ID is set
+ * (remediation/notify.ts); a webhook target gets this JSON as is.
+ */
+export interface FailoverPayload {
+  event: 'failover';
+  kind: 'step' | 'exhausted';
+  workerId: string;
+  workerName: string;
+  /** restart | region | app; null for `exhausted`. */
+  step: string | null;
+  fromValue: string | null;
+  toValue: string | null;
+  /** The worker takes work again (its canary passed). */
+  ok: boolean;
+  reason: string;
+  error: string | null;
+  at: number;
+}
+
+/** The entry's payload as a failover notification, or undefined when it is not one. */
+export function readFailoverPayload(payload: unknown): FailoverPayload | undefined {
+  if (!isObject(payload) || payload.event !== 'failover') return undefined;
+  if ((payload.kind !== 'step' && payload.kind !== 'exhausted') || typeof payload.workerId !== 'string') return undefined;
+  return {
+    event: 'failover',
+    kind: payload.kind,
+    workerId: payload.workerId,
+    workerName: str(payload.workerName) ?? payload.workerId,
+    step: str(payload.step),
+    fromValue: str(payload.fromValue),
+    toValue: str(payload.toValue),
+    ok: payload.ok === true,
+    reason: str(payload.reason) ?? '',
+    error: str(payload.error),
+    at: typeof payload.at === 'number' ? payload.at : 0,
+  };
+}
+
+/** One line for people: "Failover region on Worker 1: http://a → http://b: healed (3 upstream 403s in a row)". */
+export function describeFailover(p: FailoverPayload): string {
+  if (p.kind === 'exhausted') {
+    return `Failover exhausted for ${p.workerName} (${p.workerId}): every step was tried and it is still blocked; it stays banned. ${p.reason}`;
+  }
+  const move = p.fromValue && p.toValue && p.fromValue !== p.toValue ? `${p.fromValue} → ${p.toValue}` : (p.toValue ?? p.fromValue ?? '');
+  const outcome = p.ok ? 'healed, takes work again' : `not healed: ${p.error ?? 'unknown error'}`;
+  return `Failover ${p.step ?? '?'} on ${p.workerName} (${p.workerId})${move ? ` ${move}` : ''}: ${outcome} (${p.reason})`;
+}
+
 /** A delivered try. */
 export const delivered: SendResult = { ok: true };
 

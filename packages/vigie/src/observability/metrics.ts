@@ -105,6 +105,18 @@ export function createCoordinatorMetrics() {
       help: 'Workers banned now.',
       registers: [registry],
     }),
+    failoverSteps: new Counter({
+      name: 'vigie_failover_steps_total',
+      help: 'Failover steps taken, by step (restart, region, app) and outcome (healed, not_healed, failed, interrupted).',
+      labelNames: ['step', 'outcome'] as const,
+      registers: [registry],
+    }),
+    failoverStreak: new Gauge({
+      name: 'vigie_failover_streak',
+      help: 'Upstream 403s in a row per worker (a failover step is taken at MAX_403_BEFORE_FAILOVER).',
+      labelNames: ['worker'] as const,
+      registers: [registry],
+    }),
     workerEvents: new Counter({
       name: 'vigie_worker_events_total',
       help: 'Changes of worker state, by event (worker.health, worker.banned, …).',
