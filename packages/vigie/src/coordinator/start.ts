@@ -25,6 +25,11 @@ import { registerCoordinatorRoutes } from './routes.js';
 import { registerTokenRoutes } from './token-routes.js';
 import { CycleScheduler } from './scheduler.js';
 import { WorkerClient } from './worker-client.js';
+import { FailoverLadder } from '../remediation/ladder.js';
+import { createMachineProvider, type LocalWorkerSupervisor, type MachineProvider } from '../remediation/providers/index.js';
+import { registerFailoverRoutes } from './failover-routes.js';
+import { isBanned } from './policy/bans.js';
+import { ConfigError } from '../errors.js';
 
 export const DEFAULT_COORDINATOR_PORT = 8080;
 const FLUSH_INTERVAL_MS = 1000;
@@ -40,12 +45,20 @@ export interface RunningCoordinator {
   elector: LeaderElector;
   /** The running configuration; `update` applies run-time settings (the config store calls it). */
   live: LiveConfig;
+  /** The failover ladder (runs on the leader only). */
+  ladder: FailoverLadder;
   /** Stops the loops (waiting for a cycle in progress), flushes counters, closes the server and the store. */
   close(): Promise<void>;
 }
 
-/** Starts the coordinator: store, fleet, health checks, balancer, dispatcher, cycles, HTTP API. */
-export async function startCoordinator(config: VigieConfig, logger: Logger): Promise<RunningCoordinator> {
+/** What a coordinator may be given besides its config. */
+export interface CoordinatorDeps {
+  /** The local workers of `vigie up`, which MACHINE_PROVIDER=local restarts and moves. */
+  supervisor?: LocalWorkerSupervisor | undefined;
+}
+
+/** Starts the coordinator: store, fleet, health checks, balancer, dispatcher, cycles, failover ladder, HTTP API. */
+export async function startCoordinator(config: VigieConfig, logger: Logger, deps: CoordinatorDeps = {}): Promise<RunningCoordinator> {
   checkApiKeyConfig(config, logger);
   const store = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, logger });
   const events = new EventBus({ logger });
@@ -69,10 +82,16 @@ export async function startCoordinator(config: VigieConfig, logger: Logger): Pro
     fleet, client, logger,
     settings: () => ({ intervalMs: cfg().healthCheckIntervalMs, timeoutMs: cfg().healthCheckTimeoutMs }),
   });
+  // The ladder hears of every attempt through the dispatcher; it is made after it (it sends canaries through it).
+  let ladder: FailoverLadder | undefined;
   const dispatcher = new Dispatcher({
     fleet, balancer: newBalancer(), client, health, logger,
     settings: () => ({ maxAttempts: cfg().maxRetries, requestTimeoutMs: cfg().workerRequestTimeoutMs, banBaseMs: cfg().workerBanDurationMs, banMaxMs: cfg().workerBanMaxMs }),
-    onAttempt: (a) => metrics.attempts.inc({ worker: a.workerId, reason: a.error ?? 'unknown' }),
+    onAttempt: (a, failure) => {
+      metrics.attempts.inc({ worker: a.workerId, reason: a.error ?? 'unknown' });
+      ladder?.onAttempt(a, failure);
+    },
+    onSuccess: (id) => ladder?.onSuccess(id),
   });
   unsubscribe.push(releaseLeftWorkers(events, dispatcher, client));
   live.onChange((next, changed) => {
@@ -83,6 +102,26 @@ export async function startCoordinator(config: VigieConfig, logger: Logger): Pro
   // live.current(), not config: the config store's telegramChatId / notifyMaxAttempts apply
   // from the next start (the sender reads them once).
   const sender = outboxSenderFor(live.current(), store, logger, { onOutcome: (channel, outcome) => metrics.notifications.inc({ channel, outcome }) });
+  const provider = machineProviderFor(config, logger, deps);
+  ladder = new FailoverLadder({
+    fleet, store, provider, events, logger, isBanned,
+    sendTo: (id, command, opts) => dispatcher.sendTo(id, command, opts),
+    health: (url, timeoutMs, signal) => client.health(url, timeoutMs, signal),
+    settings: () => {
+      const c = cfg();
+      return {
+        enabled: c.enableFailover, threshold: c.max403BeforeFailover, regions: c.failoverRegions, apps: c.failoverApps,
+        cooldownMs: c.failoverCooldownMs, maxPerHour: c.failoverMaxPerHour, probeIntervalMs: c.failoverProbeIntervalMs,
+        probeAlert: c.failoverProbeAlert, readyWaitMs: c.failoverReadyWaitMs, requestTimeoutMs: c.workerRequestTimeoutMs,
+      };
+    },
+    // Failovers go to the log always, and to Telegram when it is set up (a bot token and a chat).
+    notifyTargets: () => ({ telegram: Boolean(config.telegramBotToken && cfg().telegramChatId) }),
+    onQueued: () => sender.kick(),
+    onOutcome: (step, outcome) => metrics.failoverSteps.inc({ step, outcome }),
+    onStreak: (worker, streak) => metrics.failoverStreak.set({ worker }, streak),
+  });
+  const failoverLadder = ladder;
   const runner = new CycleRunner({
     store, logger, events,
     // Each alert may wait the longest pause plus one request; the worker's own deadline caps it.
@@ -118,12 +157,13 @@ export async function startCoordinator(config: VigieConfig, logger: Logger): Pro
       events.emit('leadership.gained', { fencing: grant.fencing });
       scheduler.start();
       sender.start();
+      void failoverLadder.start(fence);
     },
     onDemoted: async (reason) => {
       fence = undefined;
       metrics.leader.set(0);
       events.emit('leadership.lost', { reason });
-      await Promise.all([scheduler.stop(), sender.stop()]);
+      await Promise.all([scheduler.stop(), sender.stop(), failoverLadder.stop()]);
     },
   });
 
@@ -139,6 +179,7 @@ export async function startCoordinator(config: VigieConfig, logger: Logger): Pro
 
   registerAlertRoutes(app, { store, knownSources: Object.keys(config.sources) });
   registerTokenRoutes(app, { store, dispatcher, credentialName: config.scrapingCredential });
+  registerFailoverRoutes(app, { ladder: failoverLadder });
 
   logger.info({ strategy: config.lbStrategy, workers: fleet.list().length }, `coordinator starting: strategy ${config.lbStrategy}, ${fleet.list().length} worker(s)`);
   for (const w of fleet.list()) logger.info({ worker: w.id, url: w.url }, `   - ${w.name} (${w.region}): ${w.url}`);
@@ -161,6 +202,7 @@ export async function startCoordinator(config: VigieConfig, logger: Logger): Pro
     clearInterval(flushTimer);
     await health.stop();
     await client.close();
+    await provider.close();
     await lock.close();
     await store.close();
     throw err;
@@ -185,11 +227,13 @@ export async function startCoordinator(config: VigieConfig, logger: Logger): Pro
     scheduler,
     elector,
     live,
+    ladder: failoverLadder,
     close: () =>
       (closing ??= (async () => {
         logger.info('coordinator stopping');
         await elector.stop();
-        await Promise.all([scheduler.stop(), sender.stop()]);
+        await Promise.all([scheduler.stop(), sender.stop(), failoverLadder.stop()]);
+        await provider.close();
         await health.stop();
         clearInterval(flushTimer);
         await app.close();
@@ -203,4 +247,22 @@ export async function startCoordinator(config: VigieConfig, logger: Logger): Pro
         logger.info('coordinator stopped');
       })()),
   };
+}
+
+/**
+ * The machine provider MACHINE_PROVIDER names. `local` (the default) needs the workers of
+ * `vigie up`: a standalone coordinator with failover off starts anyway, and a step (an
+ * operator's trigger, or failover turned on at run time) then fails with the same clear error.
+ */
+function machineProviderFor(config: VigieConfig, logger: Logger, deps: CoordinatorDeps): MachineProvider {
+  try {
+    return createMachineProvider(config, { logger, supervisor: deps.supervisor });
+  } catch (err) {
+    if (!(err instanceof ConfigError) || config.enableFailover || config.machineProvider !== 'local') throw err;
+    logger.debug('MACHINE_PROVIDER=local without `vigie up` workers: failover steps would fail (ENABLE_FAILOVER is off)');
+    const refuse = async (): Promise<never> => {
+      throw err;
+    };
+    return { kind: 'local', restart: refuse, moveRegion: refuse, switchApp: refuse, close: async () => {} };
+  }
 }

@@ -71,7 +71,7 @@ export async function up(baseConfig: VigieConfig, logger: Logger, opts: UpOption
   };
   let coordinator: RunningCoordinator;
   try {
-    coordinator = await startCoordinator(coordinatorConfig, logger);
+    coordinator = await startCoordinator(coordinatorConfig, logger, { supervisor });
   } catch (err) {
     await Promise.all(workers.map((w) => w.stop()));
     await demo?.close();
