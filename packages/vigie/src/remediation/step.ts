@@ -84,6 +84,7 @@ export async function runStep(deps: StepDeps, req: StepRequest): Promise<StepOut
   let healed = false;
   try {
     await holdOut(fleet, w, req.readyWaitMs, deps.now());
+    req.signal.throwIfAborted();
     result = await act(deps, w, req);
     await fleet.update(w.id, {
       url: result.url, ...(result.region ? { region: result.region } : {}), ...(result.name ? { name: result.name } : {}),
