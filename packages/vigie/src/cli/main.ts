@@ -7,6 +7,7 @@ import { registerConfigStoreCommands } from './config-store.js';
 import { registerCredentialsCommand } from './credentials.js';
 import { registerAlertsCommand } from './alerts.js';
 import { registerFleetCommands } from './fleet.js';
+import { registerFailoverCommand } from './failover.js';
 import { registerFlyFakeCommand } from './fly-fake.js';
 import { registerLockCommand } from './lock.js';
 import { registerUpCommand } from './up.js';
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerCoordinatorCommand(program);
   registerWorkerCommand(program);
   registerFleetCommands(program);
+  registerFailoverCommand(program);
   registerAlertsCommand(program);
   registerLockCommand(program);
   registerConfigCommand(program);

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { spawnVigie, tempDir, type VigieProcess } from '../helpers/vigie-process.js';
+import { runVigie, spawnVigie, tempDir, type VigieProcess } from '../helpers/vigie-process.js';
 
 /**
  * The issue's acceptance, run as a new user would: `vigie up --demo --demo-block-after 3` with
@@ -83,5 +83,14 @@ describe('vigie up --demo --demo-block-after 3 with ENABLE_FAILOVER=true', () =>
     const status = await get<{ active: boolean; workers: Array<{ workerId: string; streak: number; inProgress: unknown }> }>('/api/v1/failover/status');
     expect(status.active).toBe(true);
     expect(status.workers.find((w) => w.workerId === 'worker-1')).toMatchObject({ streak: 0, inProgress: null });
+
+    // The CLI reads the same, and an operator's bad trigger is a clear error that changes nothing.
+    const env = { VIGIE_URL: url, VIGIE_API_KEY: key };
+    const cli = await runVigie(['failover', 'history'], env);
+    expect(cli.code).toBe(0);
+    expect((JSON.parse(cli.stdout) as { failovers: HistoryRow[] }).failovers.slice(0, 2).map((f) => f.step)).toEqual(['region', 'restart']);
+    const bad = await runVigie(['failover', 'trigger', 'worker-9'], env);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain('WORKER_NOT_FOUND');
   }, 240_000);
 });
