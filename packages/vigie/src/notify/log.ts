@@ -10,7 +10,7 @@ export function createLogNotifier(logger: Logger): Notifier {
       const failover = readFailoverPayload(entry.payload);
       if (failover) {
         const line = `🛠 ${describeFailover(failover)}`;
-        if (failover.ok) logger.info({ notification: entry.id, failover }, line);
+        if (failover.ok && failover.kind === 'step') logger.info({ notification: entry.id, failover }, line);
         else logger.warn({ notification: entry.id, failover }, line);
         return delivered;
       }
