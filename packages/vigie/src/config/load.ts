@@ -4,7 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import type { Kind } from './kinds.js';
-import { maskUrl } from './mask.js';
+import { maskUrl } from '../observability/secrets.js';
 import { SETTINGS, type Setting, type SettingKey } from './settings.js';
 
 type ValueOf<K extends SettingKey> = (typeof SETTINGS)[K]['kind'] extends Kind<infer T> ? T : never;

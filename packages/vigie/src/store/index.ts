@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { StoreError } from './errors.js';
 import { migrate } from './migrate.js';
 import { openPostgres } from './postgres.js';
-import { redactUrl, scrub, secretsOf } from './redact.js';
+import { maskUrl, scrub, urlSecrets } from '../observability/secrets.js';
 import { openSqlite, serializeOpen } from './sqlite.js';
 import type { Database, StoreKind } from './schema.js';
 import { createAlertRunsRepo, type AlertRunsRepo } from './repos/alert-runs.js';
@@ -16,7 +16,6 @@ import { createOutboxRepo, type OutboxRepo } from './repos/outbox.js';
 import { createWorkersRepo, type WorkersRepo } from './repos/workers.js';
 
 export { StoreError, isStoreError, type StoreErrorCode } from './errors.js';
-export { redactUrl } from './redact.js';
 export type { Database, StoreKind } from './schema.js';
 export * from './repos/alert-runs.js';
 export * from './repos/alerts.js';
@@ -82,7 +81,7 @@ export function createRepos(db: Kysely<Database>): Repos {
 export async function openStore(opts: OpenStoreOptions): Promise<Store> {
   const connectTimeoutMs = opts.connectTimeoutMs ?? 5000;
   const url = opts.databaseUrl || undefined;
-  const secrets = url ? secretsOf(url) : [];
+  const secrets = url ? urlSecrets(url) : [];
 
   let target: Target;
   let db: Kysely<Database>;
@@ -90,7 +89,7 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
   if (url) {
     const timeouts = { connectTimeoutMs, statementTimeoutMs: opts.statementTimeoutMs ?? 30_000 };
     db = new Kysely<Database>({ dialect: openPostgres(url, opts.schema, timeouts, opts.logger).dialect });
-    target = { kind: 'postgres', where: `PostgreSQL at ${redactUrl(url)}` };
+    target = { kind: 'postgres', where: `PostgreSQL at ${maskUrl(url)}` };
   } else {
     const sqlite = openSqlite(opts.dataDir, opts.logger);
     file = sqlite.file;

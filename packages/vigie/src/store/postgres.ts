@@ -2,7 +2,7 @@ import { PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import { StoreError } from './errors.js';
-import { redactUrl, scrub, secretsOf } from './redact.js';
+import { maskUrl, scrub, urlSecrets } from '../observability/secrets.js';
 
 /** Timeouts so that no query or connection attempt hangs forever. */
 export interface PostgresTimeouts {
@@ -63,7 +63,7 @@ export function openPostgres(
   // Without a listener, an idle client's error (server restart) would crash the process.
   pool.on('error', (err) =>
     logger?.warn(
-      { err: { message: scrub(err.message, secretsOf(url)) }, url: redactUrl(url) },
+      { err: { message: scrub(err.message, urlSecrets(url)) }, url: maskUrl(url) },
       'PostgreSQL idle client error',
     ),
   );
