@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import type { Logger } from '../observability/logger.js';
 import { createRepos, type Alert, type AlertRun, type Fence, type Repos, type RunTrigger, type RunWorkerOutcome, type Store } from '../store/index.js';
 import type { Dispatcher } from './dispatcher.js';
@@ -44,6 +45,8 @@ export interface CycleRunnerOptions {
    * so a batch takes far longer than one command. Default: the dispatcher's timeout.
    */
   batchTimeoutMs?: (n: number) => number;
+  /** Who opens the runs, stored on each (default `<host>:<pid>`). */
+  owner?: string;
   /** Handed each batch's matches (the match pipeline plugs in here). */
   onMatches?: (matches: unknown[], ctx: { runId: string; workerId: string; alerts: Alert[]; failed: Array<{ alertId: string }>; fence?: Fence | undefined }) => Promise<number>;
 }
@@ -66,7 +69,7 @@ export class CycleRunner {
 
   /** Runs one cycle now. */
   async run(trigger: RunTrigger, extra: CycleContext = {}): Promise<CycleSummary> {
-    const { store, fleet, logger } = this.opts;
+    const { store, logger } = this.opts;
     const started = Date.now();
     const alerts = await store.alerts.list({ activeOnly: true });
     if (alerts.length === 0) {
@@ -76,8 +79,31 @@ export class CycleRunner {
     const { fence } = extra;
     // The run row is the slot's claim: SLOT_TAKEN if it ran already, FENCED if a newer leader wrote.
     const run = await fenced(store, fence, (r) =>
-      r.alertRuns.start({ trigger, alertsTotal: alerts.length, startedAt: started, slotKey: extra.slotKey ?? null, fencingToken: fence?.token ?? null }),
+      r.alertRuns.start({
+        trigger, alertsTotal: alerts.length, startedAt: started, slotKey: extra.slotKey ?? null, fencingToken: fence?.token ?? null,
+        owner: this.opts.owner ?? `${hostname()}:${process.pid}`, deadlineAt: started + this.deadlineMs(alerts.length), alertIds: alerts.map((a) => a.id),
+      }),
     );
+    try {
+      return await this.dispatchAll(run, alerts, trigger, started, fence);
+    } catch (err) {
+      // A write that failed (store down, fenced): close the run as failed with the reason if the
+      // store takes it; if not, the leader's janitor closes it as abandoned (run-janitor.ts).
+      const reason = err instanceof Error ? err.message : String(err);
+      await fenced(store, fence, (r) => r.alertRuns.finish(run.id, { status: 'failed', summary: { error: reason } })).catch(() => undefined);
+      logger.error({ runId: run.id, err: reason }, `alert cycle failed: ${reason}`);
+      throw err;
+    }
+  }
+
+  /** The longest a run may take: every round of re-dispatch timing out, plus a minute. */
+  private deadlineMs(alerts: number): number {
+    const batch = this.opts.batchTimeoutMs?.(alerts) ?? 30_000;
+    return batch * (this.opts.fleet.list().length + 1) + 60_000;
+  }
+
+  private async dispatchAll(run: AlertRun, alerts: Alert[], trigger: RunTrigger, started: number, fence: Fence | undefined): Promise<CycleSummary> {
+    const { store, fleet, logger } = this.opts;
     const workerIds = selectWorkers(fleet.list().map((w) => ({ id: w.id, healthy: w.healthy, bannedUntil: w.bannedUntil })), started).workerIds;
     logger.info({ runId: run.id, alerts: alerts.length, workers: workerIds.length }, `alert cycle started (${alerts.length} alert(s), ${workerIds.length} worker(s))`);
 

@@ -13,6 +13,7 @@ import { createMatchRecorder } from '../alerts/matches.js';
 import { outboxSenderFor } from '../notify/from-config.js';
 import { createBalancer } from './balancer/index.js';
 import { CycleRunner } from './cycle-runner.js';
+import { RunJanitor } from './run-janitor.js';
 import { Dispatcher } from './dispatcher.js';
 import { Fleet } from './fleet.js';
 import { HealthChecker } from './health-checker.js';
@@ -95,6 +96,7 @@ export async function startCoordinator(config: VigieConfig, logger: Logger): Pro
     },
   });
 
+  const janitor = new RunJanitor({ store, logger });
   const elector = new LeaderElector({
     backend: lock,
     leaseMs: config.leaderLeaseMs,
@@ -102,12 +104,14 @@ export async function startCoordinator(config: VigieConfig, logger: Logger): Pro
     fencingFloor: async () => (await store.fencing.newest('leader')) ?? 0,
     onElected: (grant) => {
       fence = { name: 'leader', token: grant.fencing };
+      janitor.start(grant.fencing);
       metrics.leader.set(1);
       scheduler.start();
       sender.start();
     },
     onDemoted: async () => {
       fence = undefined;
+      janitor.stop();
       metrics.leader.set(0);
       await Promise.all([scheduler.stop(), sender.stop()]);
     },
@@ -174,6 +178,7 @@ export async function startCoordinator(config: VigieConfig, logger: Logger): Pro
       (closing ??= (async () => {
         logger.info('coordinator stopping');
         await elector.stop();
+        janitor.stop();
         await Promise.all([scheduler.stop(), sender.stop()]);
         await health.stop();
         clearInterval(flushTimer);

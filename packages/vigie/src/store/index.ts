@@ -5,6 +5,7 @@ import { migrate } from './migrate.js';
 import { openPostgres } from './postgres.js';
 import { maskUrl, scrub, urlSecrets } from '../observability/secrets.js';
 import { openSqlite, serializeOpen } from './sqlite.js';
+import { withUnavailableErrors } from './unavailable.js';
 import type { Database, StoreKind } from './schema.js';
 import { createAlertRunsRepo, type AlertRunsRepo } from './repos/alert-runs.js';
 import { createAlertsRepo, type AlertsRepo } from './repos/alerts.js';
@@ -88,13 +89,14 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
   let file: string | undefined;
   if (url) {
     const timeouts = { connectTimeoutMs, statementTimeoutMs: opts.statementTimeoutMs ?? 30_000 };
-    db = new Kysely<Database>({ dialect: openPostgres(url, opts.schema, timeouts, opts.logger).dialect });
     target = { kind: 'postgres', where: `PostgreSQL at ${maskUrl(url)}` };
+    const { dialect } = openPostgres(url, opts.schema, timeouts, opts.logger);
+    db = new Kysely<Database>({ dialect: withUnavailableErrors(dialect, { ...target, secrets }) });
   } else {
     const sqlite = openSqlite(opts.dataDir, opts.logger);
     file = sqlite.file;
-    db = new Kysely<Database>({ dialect: sqlite.dialect });
     target = { kind: 'sqlite', where: `SQLite at ${sqlite.file}` };
+    db = new Kysely<Database>({ dialect: withUnavailableErrors(sqlite.dialect, { ...target, secrets }) });
   }
 
   const ping = () => pingDb(db, connectTimeoutMs, target, secrets);
