@@ -71,7 +71,7 @@ export async function startCoordinator(config: VigieConfig, logger: Logger): Pro
     if (changed.has('lbStrategy')) dispatcher.setBalancer(newBalancer());
     if (changed.has('logLevel')) logger.level = next.logLevel;
   });
-  const sender = outboxSenderFor(config, store, logger, { onOutcome: (channel, outcome) => metrics.notifications.inc({ channel, outcome }) });
+  const sender = outboxSenderFor(config, store, logger, { onOutcome: (channel, outcome) => metrics.notifications.inc({ channel, outcome }), stillOwner: () => elector.isLeader() });
   const runner = new CycleRunner({
     store, fleet, dispatcher, logger,
     onMatches: createMatchRecorder({ store, logger, onRecorded: () => sender.kick() }),
