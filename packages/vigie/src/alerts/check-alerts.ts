@@ -4,6 +4,7 @@ import { scrub } from '../observability/secrets.js';
 import type { Alert } from '../store/index.js';
 import { requireScrapingCredential } from '../worker/commands/check-alerts.js';
 import type { CommandContext, CommandHandler } from '../worker/commands/types.js';
+import { price, priceRangeRule, text } from './schema.js';
 import { filterItem } from './filters.js';
 import { createPacer, withRateLimitRetry, type Sleep } from './pacer.js';
 import { isUpstreamError, type Source } from './sources/types.js';
@@ -28,13 +29,14 @@ export interface CheckAlertsDeps {
   now?: () => number;
 }
 
+// Prices are checked as the alerts API checks them (schema.ts): a worker may be called directly.
 const alertSchema = z.object({
-  id: z.string().min(1),
-  name: z.string().default(''),
-  source: z.string().min(1),
-  query: z.string(),
-  priceMin: z.number().nullable().default(null),
-  priceMax: z.number().nullable().default(null),
+  id: text().min(1),
+  name: text().default(''),
+  source: text().min(1),
+  query: text(),
+  priceMin: price.default(null),
+  priceMax: price.default(null),
   conditions: z.array(z.string()).default([]),
   includeWords: z.array(z.string()).default([]),
   excludeWords: z.array(z.string()).default([]),
@@ -42,7 +44,7 @@ const alertSchema = z.object({
   active: z.boolean().default(true),
   createdAt: z.number().default(0),
   updatedAt: z.number().default(0),
-});
+}).refine(priceRangeRule.check, { message: priceRangeRule.message, path: priceRangeRule.path });
 
 // Not strict: a newer coordinator may add fields that an older worker can ignore.
 const payloadSchema = z.object({ alerts: z.array(alertSchema) }, { error: 'expected an object { "alerts": [...] }' });

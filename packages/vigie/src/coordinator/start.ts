@@ -118,7 +118,7 @@ export async function startCoordinator(config: VigieConfig, logger: Logger): Pro
   });
 
   const startedAt = Date.now();
-  const app = createHttpApp({ logger, bodyLimit: config.maxBodyBytes, apiKeys: config.apiKey ?? [], metrics: metrics.registry });
+  const app = createHttpApp({ logger, bodyLimit: config.maxBodyBytes, apiKeys: config.apiKey ?? [], metrics: metrics.registry, timeouts: { headersMs: config.httpHeadersTimeoutMs, requestMs: config.httpRequestTimeoutMs } });
   registerCoordinatorRoutes(app, {
     fleet, dispatcher, store, cycles: scheduler, version: VERSION, startedAt, elector, lock, live,
     onDispatch: (_ok, code, seconds) => {

@@ -48,7 +48,7 @@ export function createWorkerServer(deps: WorkerServerDeps): WorkerServer {
   let draining = false;
   let idle: (() => void) | undefined;
 
-  const app = createHttpApp({ logger, bodyLimit: config.maxBodyBytes, apiKeys: config.apiKey ?? [], metrics: metrics.registry });
+  const app = createHttpApp({ logger, bodyLimit: config.maxBodyBytes, apiKeys: config.apiKey ?? [], metrics: metrics.registry, timeouts: { headersMs: config.httpHeadersTimeoutMs, requestMs: config.httpRequestTimeoutMs } });
 
   app.get('/api/health', async () => ({ status: 'ok', role: 'worker', id: identity.id, version: identity.version }));
 
