@@ -2,7 +2,6 @@ import { VigieError } from '../errors.js';
 
 /** Stable codes callers can branch on; messages are for humans and may change. */
 export type StoreErrorCode =
-  | 'STORE_UNREACHABLE'
   | 'STORE_UNAVAILABLE'
   | 'STORE_MIGRATION_FAILED'
   | 'STORE_INVALID_CONFIG'
@@ -10,18 +9,11 @@ export type StoreErrorCode =
   | 'FENCED'
   | 'UNKNOWN_WORKER';
 
-/** The HTTP answer for each store failure: the database gone is 503 (retry later), a refused write 409. */
-const HTTP_STATUS: Record<StoreErrorCode, number> = {
-  STORE_UNREACHABLE: 503,
-  STORE_UNAVAILABLE: 503,
-  STORE_MIGRATION_FAILED: 500,
-  STORE_INVALID_CONFIG: 400,
-  SLOT_TAKEN: 409,
-  FENCED: 409,
-  UNKNOWN_WORKER: 404,
-};
-
-/** A store failure with a stable `code` and a message that says what to do next. */
+/**
+ * A store failure with a stable `code` and a message that says what to do next. A VigieError,
+ * so that a route answers it with the catalogue's status: the database gone is 503 (serve again
+ * once it is back), a refused write (FENCED, SLOT_TAKEN) 409.
+ */
 export class StoreError extends VigieError {
   override readonly name = 'StoreError';
   declare readonly code: StoreErrorCode;
@@ -29,7 +21,7 @@ export class StoreError extends VigieError {
   readonly detail: string | undefined;
 
   constructor(code: StoreErrorCode, message: string, detail?: string) {
-    super(code, message, HTTP_STATUS[code]);
+    super(code, message);
     this.detail = detail;
   }
 }
