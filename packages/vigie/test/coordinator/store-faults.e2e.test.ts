@@ -183,6 +183,10 @@ describe.skipIf(!pgUrl || !HAS_REDIS_SERVER)('coordinator under PostgreSQL and R
         expect(a.text).not.toContain(DB_PASSWORD);
       }
       expect((await call(`${base}/api/health`)).status).toBe(503);
+      // Commands need no database: they go on.
+      const echo = await call(`${base}/api/v1/worker/main/execute`, 'POST', { type: 'custom', payload: { name: 'echo', data: 'still here' } });
+      expect(echo.status, echo.text).toBe(200);
+      expect(echo.body.data).toBe('still here');
       expect(alive()).toBe(true);
     } finally {
       proxy.resume();
