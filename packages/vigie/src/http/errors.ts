@@ -3,15 +3,9 @@ import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ForeignError, VigieError, type ErrorCode } from '../errors.js';
 import { scrub } from '../observability/secrets.js';
+import type { ErrorBody } from '../wire/answer.js';
 
-/** The seed's failure answer, plus a stable `code` and a `message` that says what to do. */
-export interface ErrorBody {
-  success: false;
-  error: string;
-  code: string;
-  message: string;
-  httpStatus: number;
-}
+export type { ErrorBody } from '../wire/answer.js';
 
 /** `err` as the seed's `{ success: false, error, httpStatus }` body. */
 export function errorBody(err: VigieError | ForeignError): ErrorBody {

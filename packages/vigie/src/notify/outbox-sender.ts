@@ -4,7 +4,6 @@ import { scrub } from '../observability/secrets.js';
 import type { OutboxEntry, Store } from '../store/index.js';
 import { withDeadline } from '../util/deadline.js';
 import { retryDelayMs, type BackoffOptions } from './backoff.js';
-import { claimOutboxEntry } from './claim.js';
 import { targetKey } from './targets.js';
 import type { Notifier, SendResult } from './types.js';
 
@@ -194,7 +193,7 @@ export class OutboxSender {
         return 'failed';
       }
       const lease = now + this.leaseMs;
-      if (!(await claimOutboxEntry(this.opts.store.db, entry, lease))) return 'skipped';
+      if (!(await this.opts.store.outbox.claim(entry, lease))) return 'skipped';
 
       const result = await this.send(notifier, entry);
       const at = Math.max(now, this.clock());
