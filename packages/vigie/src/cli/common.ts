@@ -56,17 +56,18 @@ export function action<A extends unknown[]>(fn: (...args: A) => Promise<void>): 
 
 /**
  * Runs `stop` on the first SIGTERM/SIGINT, then exits 0; a second signal exits at once (the
- * operator insists). Returns a function that removes the handlers.
+ * operator insists). With `exitWithParent`, the parent's IPC channel closing counts as a
+ * SIGTERM (see `requireParentChannel`). Returns a function that removes the handlers.
  */
-export function onShutdownSignal(logger: Logger, stop: () => Promise<void>): () => void {
+export function onShutdownSignal(logger: Logger, stop: () => Promise<void>, opts: { exitWithParent?: boolean } = {}): () => void {
   let stopping = false;
-  const handler = (signal: NodeJS.Signals) => {
+  const shutdown = (fields: Record<string, unknown>, msg: string) => {
     if (stopping) {
-      logger.warn({ signal }, 'second signal: exiting now');
+      logger.warn(fields, 'asked again while stopping: exiting now');
       process.exit(1);
     }
     stopping = true;
-    logger.info({ signal }, 'shutting down');
+    logger.info(fields, msg);
     stop().then(
       () => process.exit(0),
       (err: unknown) => {
@@ -75,12 +76,33 @@ export function onShutdownSignal(logger: Logger, stop: () => Promise<void>): () 
       },
     );
   };
+  const handler = (signal: NodeJS.Signals) => shutdown({ signal }, 'shutting down');
+  const parentGone = () => shutdown({ parentPid: process.ppid }, 'parent process gone: shutting down');
   process.on('SIGTERM', handler);
   process.on('SIGINT', handler);
+  if (opts.exitWithParent) {
+    if (!process.connected) parentGone();
+    else process.once('disconnect', parentGone);
+  }
   return () => {
     process.off('SIGTERM', handler);
     process.off('SIGINT', handler);
+    process.off('disconnect', parentGone);
   };
+}
+
+/**
+ * For a process that `vigie up` starts with an IPC channel (`--exit-with-parent`): when the
+ * channel closes, the parent is gone, even killed with SIGKILL, which it cannot pass on; the
+ * kernel closes the channel, so no timer or polling is involved. Call before starting anything:
+ * a process without the channel is refused at once, and the channel is unref'd so that it never
+ * keeps the process alive on its own (after a failed start).
+ */
+export function requireParentChannel(): void {
+  if (!process.channel) {
+    throw new ConfigError('--exit-with-parent needs an IPC channel from the parent process (spawn it with stdio "ipc"); `vigie up` starts its workers that way.');
+  }
+  process.channel.unref();
 }
 
 /** Collects a repeatable option into an array. */

@@ -38,7 +38,9 @@ export class LocalWorker {
   /** Starts the process. */
   start(): void {
     this.startedAt = Date.now();
-    const child = spawn(process.execPath, this.spec.args, { env: this.spec.env, stdio: ['ignore', 'inherit', 'inherit'] });
+    // The IPC channel is the child's lifeline: it closes when this process dies, however it dies,
+    // and a worker started with --exit-with-parent then stops instead of living on as an orphan.
+    const child = spawn(process.execPath, this.spec.args, { env: this.spec.env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     this.child = child;
     this.logger.info({ worker: this.spec.id, pid: child.pid }, `local worker ${this.spec.name} started (pid ${child.pid})`);
     child.once('exit', (code, signal) => {

@@ -1,11 +1,12 @@
 import { fileURLToPath } from 'node:url';
 import type { VigieConfig } from '../config/load.js';
-import { startCoordinator, type RunningCoordinator } from '../coordinator/start.js';
+import { DEFAULT_COORDINATOR_PORT, startCoordinator, type RunningCoordinator } from '../coordinator/start.js';
 import { ConfigError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import { localApiKey } from './api-key.js';
 import { prepareDemo, type DemoOptions } from './demo.js';
 import { LocalWorker } from './local-worker.js';
+import { assertPortsFree } from './ports.js';
 
 const VIGIE_BIN = fileURLToPath(new URL('../../bin/vigie.js', import.meta.url));
 
@@ -37,6 +38,12 @@ export async function up(baseConfig: VigieConfig, logger: Logger, opts: UpOption
   if (!Number.isInteger(opts.workerPort) || opts.workerPort < 1 || opts.workerPort > 65535) {
     throw new ConfigError('--worker-port must be an integer from 1 to 65535.');
   }
+  // Before anything starts: a port held by an earlier fleet's worker would otherwise make ours
+  // crash-loop while the coordinator quietly talks to the old one.
+  await assertPortsFree([
+    ...(baseConfig.port === 0 ? [] : [{ host: '127.0.0.1', port: baseConfig.port ?? DEFAULT_COORDINATOR_PORT, what: 'the coordinator', flag: '--port' }]),
+    ...Array.from({ length: opts.workers }, (_, i) => ({ host: `127.0.0.${i + 2}`, port: opts.workerPort, what: `Worker ${i + 1}`, flag: '--worker-port' })),
+  ]);
   const demo = opts.demo ? await prepareDemo(baseConfig, logger, opts.demo) : undefined;
   const config = demo?.config ?? baseConfig;
   // Workers read their sources and pacing from a file: the demo's, or the one given to `up`.
@@ -51,7 +58,7 @@ export async function up(baseConfig: VigieConfig, logger: Logger, opts: UpOption
       region: `local-${i + 1}`,
       host,
       port: opts.workerPort,
-      args: [VIGIE_BIN, ...(workerConfig ? ['--config', workerConfig] : []), 'worker', '--id', id, '--name', `Worker ${i + 1}`, '--region', `local-${i + 1}`, '--host', host, '--port', String(opts.workerPort), ...config.plugins.flatMap((p) => ['--plugin', p])],
+      args: [VIGIE_BIN, ...(workerConfig ? ['--config', workerConfig] : []), 'worker', '--id', id, '--name', `Worker ${i + 1}`, '--region', `local-${i + 1}`, '--host', host, '--port', String(opts.workerPort), '--exit-with-parent', ...config.plugins.flatMap((p) => ['--plugin', p])],
       env: { ...process.env, VIGIE_API_KEY: key, VIGIE_DATA_DIR: config.dataDir, ...(config.databaseUrl ? { DATABASE_URL: config.databaseUrl } : {}), LOG_LEVEL: config.logLevel },
     };
   });
