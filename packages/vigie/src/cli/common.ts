@@ -4,6 +4,7 @@ import type { SettingKey } from '../config/settings.js';
 import { ConfigError, VigieError } from '../errors.js';
 import { createLogger, type Logger } from '../observability/logger.js';
 import { scrub } from '../observability/secrets.js';
+import { EXIT } from './exit-codes.js';
 
 /** Options every command takes (declared on the root program). */
 export interface GlobalOptions {
@@ -32,15 +33,15 @@ export function loggerFor(config: VigieConfig, base: Record<string, unknown>): L
   return createLogger({ level: config.logLevel, format: config.logFormat, base });
 }
 
-/** Prints an error the way an operator can act on it, and sets the exit code (2: bad config or input). */
+/** Prints an error the way an operator can act on it, and sets the exit code (2: bad config or input, else 1). */
 export function reportError(err: unknown): void {
   if (err instanceof VigieError) {
     process.stderr.write(`vigie: ${scrub(err.message)}${err instanceof ConfigError ? '' : ` [${err.code}]`}\n`);
-    process.exitCode = err instanceof ConfigError || err.httpStatus === 400 ? 2 : 1;
+    process.exitCode = err instanceof ConfigError || err.httpStatus === 400 ? EXIT.USAGE : EXIT.FAILED;
     return;
   }
   process.stderr.write(`vigie: ${scrub(err instanceof Error ? (err.stack ?? err.message) : String(err))}\n`);
-  process.exitCode = 1;
+  process.exitCode = EXIT.FAILED;
 }
 
 /** Wraps a command action so that errors are reported, not thrown as stack traces. */

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { CoordinatorApi } from './api-client.js';
 import { action, configFrom } from './common.js';
+import { exitCodeForCycle } from './exit-codes.js';
 
 function print(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
@@ -36,8 +37,14 @@ export function registerFleetCommands(program: Command): void {
   const cycle = program.command('cycle').description('alert cycles');
   cycle
     .command('run')
-    .description('run one alert cycle now and print its summary')
-    .action(action(async (_o: unknown, cmd: Command) => print(await new CoordinatorApi(configFrom(cmd)).call('POST', '/api/v1/alerts/run-once', {}))));
+    .description('run one alert cycle now and print its summary (exit 1 if it failed, 3 if partial)')
+    .action(
+      action(async (_o: unknown, cmd: Command) => {
+        const answer = await new CoordinatorApi(configFrom(cmd)).call<{ data?: { status?: string } }>('POST', '/api/v1/alerts/run-once', {});
+        print(answer);
+        process.exitCode = exitCodeForCycle(answer.data?.status ?? 'ok');
+      }),
+    );
   cycle
     .command('list')
     .description('recent cycles')
