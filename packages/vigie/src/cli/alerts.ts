@@ -72,7 +72,9 @@ export function registerAlertsCommand(program: Command): void {
           ...(f.notifyExisting ? { notifyExisting: true } : {}),
           ...(f.paused ? { active: false } : {}),
         };
-        print(await new CoordinatorApi(configFrom(cmd)).call('POST', '/api/v1/alerts', body));
+        const answer = await new CoordinatorApi(configFrom(cmd)).call<{ warnings?: string[] }>('POST', '/api/v1/alerts', body);
+        print(answer);
+        for (const w of answer.warnings ?? []) process.stderr.write(`vigie: warning: ${w}\n`);
       }),
     );
   alerts
