@@ -48,7 +48,8 @@ export async function up(baseConfig: VigieConfig, logger: Logger, opts: UpOption
   const config = demo?.config ?? baseConfig;
   // Workers read their sources and pacing from a file: the demo's, or the one given to `up`.
   const workerConfig = demo?.workerConfigFile ?? config.configFile;
-  const { key, generated, file } = localApiKey(config.dataDir, config.apiKey);
+  // The key stays in the fleet's data folder, demo or not: the CLI finds it there.
+  const { key, generated, file } = localApiKey(baseConfig.dataDir, config.apiKey);
   const specs = Array.from({ length: opts.workers }, (_, i) => {
     const host = `127.0.0.${i + 2}`;
     const id = `worker-${i + 1}`;
@@ -88,6 +89,7 @@ export async function up(baseConfig: VigieConfig, logger: Logger, opts: UpOption
   if (demo) {
     opts.print(`  matches    ${coordinator.url}/api/v1/matches   (demo marketplace: ${demo.market.url})`);
   }
+  if (demo) opts.print(`  demo data  ${demo.dataDir}   (the demo's own store; remove it with: rm -rf ${demo.dataDir})`);
   opts.print(`  API key    ${generated ? `${key}  (generated, kept in ${file})` : file ? `in ${file}` : 'from VIGIE_API_KEY'}`);
   opts.print('Ctrl-C stops everything.');
   opts.print('');
@@ -101,6 +103,7 @@ export async function up(baseConfig: VigieConfig, logger: Logger, opts: UpOption
       await coordinator.close();
       await Promise.all(workers.map((w) => w.stop(config.shutdownGraceMs)));
       await demo?.close();
+      if (demo) opts.print(`The demo's data stays in ${demo.dataDir} (the next --demo reuses it); remove it with: rm -rf ${demo.dataDir}`);
     },
   };
 }

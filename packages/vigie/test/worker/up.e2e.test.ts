@@ -1,4 +1,8 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/observability/logger.js';
+import { openStore } from '../../src/store/index.js';
 import { spawnVigie, tempDir, type VigieProcess } from '../helpers/vigie-process.js';
 
 interface Stats {
@@ -20,6 +24,15 @@ async function until<T>(fn: () => Promise<T>, ok: (v: T) => boolean, timeoutMs =
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error(`condition not met in ${timeoutMs} ms; last value: ${JSON.stringify(last)}`);
+}
+
+async function alertCount(dataDir: string): Promise<number> {
+  const store = await openStore({ dataDir, databaseUrl: undefined, logger: createLogger({ level: 'silent', format: 'json' }) });
+  try {
+    return (await store.alerts.list()).length;
+  } finally {
+    await store.close();
+  }
 }
 
 function alive(pid: number): boolean {
@@ -79,7 +92,18 @@ describe('vigie up', () => {
       expect(matches[0]!.item.title).toEqual(expect.any(String));
       // The notifications go to the log.
       await demo.waitForLog((l) => l.msg === 'notification sent (log)');
+      // Issue 17.4: the demo says where its data is, at start and at exit...
+      const demoData = join(demoDir.path, 'demo');
+      expect(demo.output()).toContain(`demo data  ${demoData}`);
       expect(await demo.stop('SIGINT')).toBe(0);
+      expect(demo.output()).toContain(`The demo's data stays in ${demoData}`);
+      expect(demo.output()).toContain(`rm -rf ${demoData}`);
+      // ...and keeps it there: the alerts are in the demo's store, none in the fleet's own, so
+      // a later plain \`vigie up\` has no alert on the demo's source. The key stays where the CLI looks.
+      expect(existsSync(join(demoData, 'vigie.db'))).toBe(true);
+      expect(existsSync(join(demoDir.path, 'api-key'))).toBe(true);
+      expect(await alertCount(demoData)).toBe(3);
+      if (existsSync(join(demoDir.path, 'vigie.db'))) expect(await alertCount(demoDir.path)).toBe(0);
     } finally {
       await demo.stop('SIGKILL');
       demoDir.cleanup();
