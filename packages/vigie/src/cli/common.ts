@@ -21,10 +21,11 @@ export function configFrom(cmd: Command, flags: Partial<Record<SettingKey, unkno
 
 /**
  * The logger of a one-shot command (credentials, config…): stderr, so that stdout stays the
- * command's answer (pipeable JSON), and warnings only unless debugging was asked for.
+ * command's answer (pipeable JSON), and `floor` (warnings) and above only unless debugging was
+ * asked for.
  */
-export function cliLogger(config: VigieConfig, base: Record<string, unknown>): Logger {
-  const level = ['trace', 'debug'].includes(config.logLevel) ? config.logLevel : 'warn';
+export function cliLogger(config: VigieConfig, base: Record<string, unknown>, floor: 'warn' | 'error' = 'warn'): Logger {
+  const level = ['trace', 'debug'].includes(config.logLevel) ? config.logLevel : floor;
   return createLogger({ level, format: config.logFormat, base, destination: process.stderr });
 }
 

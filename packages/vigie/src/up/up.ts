@@ -89,7 +89,10 @@ export async function up(baseConfig: VigieConfig, logger: Logger, opts: UpOption
   if (demo) {
     opts.print(`  matches    ${coordinator.url}/api/v1/matches   (demo marketplace: ${demo.market.url})`);
   }
-  if (demo) opts.print(`  demo data  ${demo.dataDir}   (the demo's own store; remove it with: rm -rf ${demo.dataDir})`);
+  if (demo) {
+    opts.print(`  demo data  ${demo.dataDir}   (the demo's own store and locks; remove it with: rm -rf ${demo.dataDir})`);
+    opts.print(`             vigie --data-dir ${demo.dataDir} lock status|credentials status   look there`);
+  }
   opts.print(`  API key    ${generated ? `${key}  (generated, kept in ${file})` : file ? `in ${file}` : 'from VIGIE_API_KEY'}`);
   opts.print('Ctrl-C stops everything.');
   opts.print('');
