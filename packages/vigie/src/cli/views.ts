@@ -1,3 +1,4 @@
+import type { Alert } from '../store/index.js';
 import type { TableView } from './output.js';
 
 /**
@@ -45,16 +46,8 @@ export function workersView(a: { workers: Array<{ id: string; name: string; regi
   };
 }
 
-interface AlertRow {
-  id: string;
-  name: string;
-  source: string;
-  query: string;
-  priceMin: number | null;
-  priceMax: number | null;
-  active: boolean;
-  notify: Array<{ channel: string }>;
-}
+/** The fields of a stored alert that the table shows. */
+type AlertRow = Pick<Alert, 'id' | 'name' | 'source' | 'query' | 'priceMin' | 'priceMax' | 'active' | 'notify'>;
 
 /** `vigie alerts list`. */
 export function alertsView(a: { alerts: AlertRow[] }): TableView {

@@ -1,16 +1,7 @@
 import { createServer, type Server } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseProcNetTcp, findPortHolder } from '../../src/util/ports.js';
-import { runVigie, spawnVigie, tempDir } from '../helpers/vigie-process.js';
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { isAlive, runVigie, spawnVigie, tempDir } from '../helpers/vigie-process.js';
 
 function randomPort(): number {
   return 20_000 + Math.floor(Math.random() * 20_000);
@@ -66,14 +57,14 @@ describe('issue 17.1: no orphaned workers, no crash loop on a taken port', () =>
     await up.waitForLog((l) => l.msg === 'coordinator listening', 30_000);
     const pids: number[] = [];
     for (const id of ['worker-1', 'worker-2', 'worker-3']) pids.push((await up.waitForLog((l) => l.worker === id && typeof l.pid === 'number')).pid as number);
-    cleanups.push(() => pids.filter(alive).forEach((p) => process.kill(p, 'SIGKILL')));
-    expect(pids.every(alive)).toBe(true);
+    cleanups.push(() => pids.filter(isAlive).forEach((p) => process.kill(p, 'SIGKILL')));
+    expect(pids.every(isAlive)).toBe(true);
 
     process.kill(up.child.pid!, 'SIGKILL');
     await up.exited;
     const deadline = Date.now() + 5000;
-    while (Date.now() < deadline && pids.some(alive)) await new Promise((r) => setTimeout(r, 100));
-    expect(pids.filter(alive)).toEqual([]);
+    while (Date.now() < deadline && pids.some(isAlive)) await new Promise((r) => setTimeout(r, 100));
+    expect(pids.filter(isAlive)).toEqual([]);
   }, 60_000);
 
   it('`vigie up` with a worker port taken says who holds it and what to do, starts nothing, exits non-zero', async () => {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/observability/logger.js';
 import { openStore } from '../../src/store/index.js';
-import { spawnVigie, tempDir, type VigieProcess } from '../helpers/vigie-process.js';
+import { isAlive, spawnVigie, tempDir, type VigieProcess } from '../helpers/vigie-process.js';
 
 interface Stats {
   totalWorkers: number;
@@ -32,15 +32,6 @@ async function alertCount(dataDir: string): Promise<number> {
     return (await store.alerts.list()).length;
   } finally {
     await store.close();
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
   }
 }
 
@@ -73,7 +64,7 @@ describe('vigie up', () => {
     const pids = [restarted.pid as number];
     for (const id of ['worker-1', 'worker-3']) pids.push((await up.waitForLog((l) => l.worker === id && typeof l.pid === 'number')).pid as number);
     expect(await up.stop('SIGINT')).toBe(0);
-    for (const p of pids) expect(alive(p)).toBe(false);
+    for (const p of pids) expect(isAlive(p)).toBe(false);
   }, 60_000);
 
   it('--demo shows matches in GET /api/v1/matches within 60 s', async () => {
