@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { VigieConfig } from '../config/load.js';
-import { VigieError } from '../errors.js';
+import { ForeignError, isErrorCode, VigieError } from '../errors.js';
 import { routesToCommands } from './route-hints.js';
 
 /** The key the CLI sends and where it came from (said in a 401, never the value). */
@@ -40,7 +40,7 @@ export class CoordinatorApi {
   }
 
   /** Calls the coordinator and returns the parsed JSON answer; an error answer becomes a VigieError. */
-  async call<T = Record<string, unknown>>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<T> {
+  async call<T = Record<string, unknown>>(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<T> {
     const url = new URL(path, this.config.coordinatorUrl);
     let res: Response;
     try {
@@ -63,7 +63,8 @@ export class CoordinatorApi {
     if (res.status === 401) throw this.unauthorized();
     if (!res.ok) {
       const j = json as { error?: string; message?: string };
-      throw new VigieError(j.error ?? 'REQUEST_FAILED', routesToCommands(j.message ?? `HTTP ${res.status}`), res.status);
+      const message = routesToCommands(j.message ?? `HTTP ${res.status}`);
+      throw isErrorCode(j.error) ? new VigieError(j.error, message, res.status) : new ForeignError(j.error ?? 'REQUEST_FAILED', message, res.status);
     }
     return json as T;
   }
