@@ -79,7 +79,11 @@ export function onShutdownSignal(logger: Logger, stop: () => Promise<void>, opts
     );
   };
   const handler = (signal: NodeJS.Signals) => shutdown({ signal }, 'shutting down');
-  const parentGone = () => shutdown({ parentPid: process.ppid }, 'parent process gone: shutting down');
+  // The parent going away while this process already stops (Ctrl-C reached both) is no reason
+  // to cut the drain short: only a second signal is.
+  const parentGone = () => {
+    if (!stopping) shutdown({ parentPid: process.ppid }, 'parent process gone: shutting down');
+  };
   process.on('SIGTERM', handler);
   process.on('SIGINT', handler);
   if (opts.exitWithParent) {
