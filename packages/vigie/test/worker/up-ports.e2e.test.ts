@@ -86,6 +86,33 @@ describe('issue 17.1: no orphaned workers, no crash loop on a taken port', () =>
     expect(res.stdout).not.toContain('coordinator listening');
   }, 30_000);
 
+  it('`vigie up` with the coordinator port taken names --port', async () => {
+    const dir = tempDir('vigie-port-coord-');
+    cleanups.push(dir.cleanup);
+    const port = randomPort();
+    const squatter = await listen('127.0.0.1', port);
+    cleanups.push(() => new Promise<void>((r) => squatter.close(() => r())));
+    const res = await runVigie(['up', '--port', String(port), '--worker-port', String(randomPort())], { VIGIE_DATA_DIR: dir.path });
+    expect(res.code).toBe(1);
+    expect(res.stderr).toContain(`Cannot listen on 127.0.0.1:${port}`);
+    expect(res.stderr).toContain('the coordinator needs it');
+    expect(res.stderr).toContain('`vigie up --port <port>`');
+    expect(res.stdout).not.toContain('local worker');
+  }, 30_000);
+
+  it('a coordinator that cannot listen prints one PORT_IN_USE line, not a stack', async () => {
+    const dir = tempDir('vigie-coord-port-');
+    cleanups.push(dir.cleanup);
+    const port = randomPort();
+    const squatter = await listen('127.0.0.1', port);
+    cleanups.push(() => new Promise<void>((r) => squatter.close(() => r())));
+    const res = await runVigie(['coordinator', '--host', '127.0.0.1', '--port', String(port), '--insecure'], { VIGIE_DATA_DIR: dir.path });
+    expect(res.code).toBe(1);
+    const lines = res.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/\[PORT_IN_USE\]$/);
+  }, 30_000);
+
   it('a worker that cannot listen prints one PORT_IN_USE line, not a stack', async () => {
     const dir = tempDir('vigie-worker-port-');
     cleanups.push(dir.cleanup);
