@@ -5,8 +5,9 @@ import { ConfigError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import { localApiKey } from './api-key.js';
 import { prepareDemo, type DemoOptions } from './demo.js';
-import { LocalWorker } from './local-worker.js';
+import { LocalWorker, waitForHealth } from './local-worker.js';
 import { assertPortsFree } from './ports.js';
+import { LocalFleetSupervisor } from './supervisor.js';
 
 const VIGIE_BIN = fileURLToPath(new URL('../../bin/vigie.js', import.meta.url));
 
@@ -23,6 +24,8 @@ export interface UpOptions {
 export interface RunningFleet {
   coordinator: RunningCoordinator;
   workers: LocalWorker[];
+  /** Restarts and relocates the workers: what the `local` machine provider drives. */
+  supervisor: LocalFleetSupervisor;
   apiKey: string;
   stop(): Promise<void>;
 }
@@ -59,14 +62,15 @@ export async function up(baseConfig: VigieConfig, logger: Logger, opts: UpOption
       region: `local-${i + 1}`,
       host,
       port: opts.workerPort,
-      args: [VIGIE_BIN, ...(workerConfig ? ['--config', workerConfig] : []), 'worker', '--id', id, '--name', `Worker ${i + 1}`, '--region', `local-${i + 1}`, '--host', host, '--port', String(opts.workerPort), '--exit-with-parent', ...config.plugins.flatMap((p) => ['--plugin', p])],
+      args: [VIGIE_BIN, ...(workerConfig ? ['--config', workerConfig] : []), 'worker', '--id', id, '--name', `Worker ${i + 1}`, '--region', `local-${i + 1}`, '--port', String(opts.workerPort), ...config.plugins.flatMap((p) => ['--plugin', p])],
       env: { ...process.env, VIGIE_API_KEY: key, VIGIE_DATA_DIR: config.dataDir, ...(config.databaseUrl ? { DATABASE_URL: config.databaseUrl } : {}), LOG_LEVEL: config.logLevel },
     };
   });
   const workers = specs.map((s) => new LocalWorker(s, logger));
   for (const w of workers) w.start();
   // The coordinator's first health round runs at start: give the workers a moment to listen.
-  await waitForWorkers(specs.map((s) => `http://${s.host}:${s.port}`), 15_000);
+  await Promise.all(workers.map((w) => waitForHealth(w.url, 15_000)));
+  const supervisor = new LocalFleetSupervisor(workers, { graceMs: config.shutdownGraceMs, readyTimeoutMs: Math.max(config.failoverReadyWaitMs, 5_000) });
 
   const coordinatorConfig: VigieConfig = {
     ...config,
@@ -100,6 +104,7 @@ export async function up(baseConfig: VigieConfig, logger: Logger, opts: UpOption
   return {
     coordinator,
     workers,
+    supervisor,
     apiKey: key,
     stop: async () => {
       for (const w of workers) w.hold();
@@ -109,21 +114,4 @@ export async function up(baseConfig: VigieConfig, logger: Logger, opts: UpOption
       if (demo) opts.print(`The demo's data stays in ${demo.dataDir} (the next --demo reuses it); remove it with: rm -rf ${demo.dataDir}`);
     },
   };
-}
-
-async function waitForWorkers(urls: string[], timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  await Promise.all(
-    urls.map(async (url) => {
-      while (Date.now() < deadline) {
-        try {
-          const res = await fetch(`${url}/api/health`, { signal: AbortSignal.timeout(1000) });
-          if (res.ok) return;
-        } catch {
-          // not listening yet
-        }
-        await new Promise((r) => setTimeout(r, 150));
-      }
-    }),
-  );
 }
