@@ -75,7 +75,7 @@ export class CoordinatorApi {
     const sent = this.key.key ? `It sent the key from ${this.key.source}.` : `It sent ${this.key.source}.`;
     return new VigieError(
       'UNAUTHORIZED',
-      `The coordinator at ${this.config.coordinatorUrl} refused the API key (401). ${sent} A fleet started by \`vigie up\` keeps its generated key in <its data folder>/api-key: here ${file}; if it runs from another folder, set --data-dir or VIGIE_DATA_DIR to that folder, or set VIGIE_API_KEY to the coordinator's key.`,
+      `The coordinator at ${this.config.coordinatorUrl} refused the x-api-key header (401). ${sent} A fleet started by \`vigie up\` keeps its generated key in <its data folder>/api-key: here ${file}; if it runs from another folder, set --data-dir or VIGIE_DATA_DIR to that folder, or set VIGIE_API_KEY to the coordinator's key.`,
       401,
     );
   }
