@@ -23,6 +23,11 @@ export const ERROR_CATALOGUE = {
   UNAUTHORIZED: spec(401, 'request', 'Send the API key in the x-api-key header (VIGIE_API_KEY; `vigie up` keeps its generated key in .vigie/api-key).'),
   INVALID_JSON: spec(400, 'request', 'Send a valid JSON object as the body.'),
   BODY_TOO_LARGE: spec(413, 'request', 'Send a smaller body, or raise MAX_BODY_BYTES.'),
+  JSON_TOO_DEEP: spec(400, 'request', 'Send a JSON body nested at most 64 levels deep.'),
+  BAD_URL: spec(400, 'request', 'Percent-encode the URL correctly (encodeURIComponent on each path part).'),
+  URL_TOO_LONG: spec(414, 'request', 'Shorten the URL: ids are at most 100 characters.'),
+  HEADERS_TOO_LARGE: spec(431, 'request', 'Send smaller headers (16 KiB at most, request line included).'),
+  REQUEST_TIMEOUT: spec(408, 'request', 'Send the whole request within HTTP_REQUEST_TIMEOUT_MS (headers within HTTP_HEADERS_TIMEOUT_MS).'),
   UNSUPPORTED_MEDIA_TYPE: spec(415, 'request', 'Send the body as application/json.'),
   BAD_REQUEST: spec(400, 'request', 'Fix the request as the message says.'),
   NOT_FOUND: spec(404, 'request', 'Check the route and method (see the README\'s HTTP API).'),
@@ -87,6 +92,8 @@ export const ERROR_CATALOGUE = {
   CONFIG_INVALID: spec(400, 'config', 'Fix the setting the message names (vigie config docs lists them all).'),
   CONFIG_STORE_UNAVAILABLE: spec(503, 'config', 'Redis (REDIS_URL) does not answer: check it, or use CONFIG_STORE_MODE=file_first.'),
   CONFIG_STORE_CORRUPT: spec(500, 'config', 'Fix or remove the run-time settings file the message names.'),
+  PORT_IN_USE: spec(409, 'config', 'Stop the process the message names (an earlier `vigie up` left running?), or give this one another port (--port, --worker-port, PORT).'),
+  ADDRESS_UNAVAILABLE: spec(500, 'config', 'Listen on an address this host has; local workers need 127.0.0.2 upwards (macOS: sudo ifconfig lo0 alias 127.0.0.2).'),
   NOTIFY_TIMEOUT: spec(504, 'config', 'The notification target is slow; it is retried. Raise NOTIFY_SEND_TIMEOUT_MS if it keeps happening.'),
 
   // Machine providers: the steps of the failover ladder (remediation/providers).

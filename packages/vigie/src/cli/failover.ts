@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { CoordinatorApi } from './api-client.js';
 import { action, configFrom } from './common.js';
+import { JSON_HELP, printAnswer, type OutputFlags } from './output.js';
+import { failoverHistoryView, failoverStatusView } from './views.js';
 
 function print(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
@@ -11,12 +13,14 @@ export function registerFailoverCommand(program: Command): void {
   const failover = program.command('failover').description('the failover ladder: steps taken, per-worker state, an operator\'s step (VIGIE_URL)');
   failover
     .command('history')
-    .description('the last failover steps, newest first (50 kept)')
-    .action(action(async (_o: unknown, cmd: Command) => print(await new CoordinatorApi(configFrom(cmd)).call('GET', '/api/v1/failover/history'))));
+    .description('the last failover steps, newest first (50 kept; a table on a terminal, JSON with --json or when piped)')
+    .option('--json', JSON_HELP)
+    .action(action(async (o: OutputFlags, cmd: Command) => printAnswer(o, await new CoordinatorApi(configFrom(cmd)).call<Parameters<typeof failoverHistoryView>[0]>('GET', '/api/v1/failover/history'), failoverHistoryView)));
   failover
     .command('status')
     .description('per worker: 403 streak, next step, cooldown left, step under way')
-    .action(action(async (_o: unknown, cmd: Command) => print(await new CoordinatorApi(configFrom(cmd)).call('GET', '/api/v1/failover/status'))));
+    .option('--json', JSON_HELP)
+    .action(action(async (o: OutputFlags, cmd: Command) => printAnswer(o, await new CoordinatorApi(configFrom(cmd)).call<Parameters<typeof failoverStatusView>[0]>('GET', '/api/v1/failover/status'), failoverStatusView)));
   failover
     .command('trigger <workerId>')
     .description('take a step on a worker now (the leader runs it; no streak or cooldown needed)')

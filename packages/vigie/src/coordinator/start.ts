@@ -1,6 +1,7 @@
 import { LiveConfig } from '../config/live.js';
 import { openConfigStore } from '../config-store/index.js';
 import type { VigieConfig } from '../config/load.js';
+import { listenOn } from '../http/listen.js';
 import { createHttpApp } from '../http/app.js';
 import { checkApiKeyConfig } from '../http/auth.js';
 import type { Logger } from '../observability/logger.js';
@@ -14,6 +15,7 @@ import { outboxSenderFor } from '../notify/from-config.js';
 import { createBalancer } from './balancer/index.js';
 import { CycleRunner } from '../cycles/runner.js';
 import { workerExecutor } from './cycle-executor.js';
+import { RunJanitor } from './run-janitor.js';
 import { Dispatcher } from './dispatcher.js';
 import { EventBus } from '../events/bus.js';
 import { countFleetEvents, logFleetEvents, releaseLeftWorkers } from './event-subscribers.js';
@@ -101,7 +103,7 @@ export async function startCoordinator(config: VigieConfig, logger: Logger, deps
   });
   // live.current(), not config: the config store's telegramChatId / notifyMaxAttempts apply
   // from the next start (the sender reads them once).
-  const sender = outboxSenderFor(live.current(), store, logger, { onOutcome: (channel, outcome) => metrics.notifications.inc({ channel, outcome }) });
+  const sender = outboxSenderFor(live.current(), store, logger, { onOutcome: (channel, outcome) => metrics.notifications.inc({ channel, outcome }), stillOwner: () => elector.isLeader() });
   const provider = machineProviderFor(config, logger, deps);
   ladder = new FailoverLadder({
     fleet, store, provider, events, logger, isBanned,
@@ -146,6 +148,7 @@ export async function startCoordinator(config: VigieConfig, logger: Logger, deps
     },
   });
 
+  const janitor = new RunJanitor({ store, logger });
   const elector = new LeaderElector({
     backend: lock,
     leaseMs: config.leaderLeaseMs,
@@ -153,6 +156,7 @@ export async function startCoordinator(config: VigieConfig, logger: Logger, deps
     fencingFloor: async () => (await store.fencing.newest('leader')) ?? 0,
     onElected: (grant) => {
       fence = { name: 'leader', token: grant.fencing };
+      janitor.start(grant.fencing);
       metrics.leader.set(1);
       events.emit('leadership.gained', { fencing: grant.fencing });
       scheduler.start();
@@ -161,6 +165,7 @@ export async function startCoordinator(config: VigieConfig, logger: Logger, deps
     },
     onDemoted: async (reason) => {
       fence = undefined;
+      janitor.stop();
       metrics.leader.set(0);
       events.emit('leadership.lost', { reason });
       await Promise.all([scheduler.stop(), sender.stop(), failoverLadder.stop()]);
@@ -168,7 +173,7 @@ export async function startCoordinator(config: VigieConfig, logger: Logger, deps
   });
 
   const startedAt = Date.now();
-  const app = createHttpApp({ logger, bodyLimit: config.maxBodyBytes, apiKeys: config.apiKey ?? [], publicRead: config.publicRead, metrics: metrics.registry });
+  const app = createHttpApp({ logger, bodyLimit: config.maxBodyBytes, apiKeys: config.apiKey ?? [], publicRead: config.publicRead, metrics: metrics.registry, timeouts: { headersMs: config.httpHeadersTimeoutMs, requestMs: config.httpRequestTimeoutMs } });
   registerCoordinatorRoutes(app, {
     fleet, dispatcher, store, cycles: scheduler, version: VERSION, startedAt, elector, lock, live,
     onDispatch: (_ok, code, seconds) => {
@@ -195,7 +200,7 @@ export async function startCoordinator(config: VigieConfig, logger: Logger, deps
 
   const host = config.host ?? '127.0.0.1';
   try {
-    await app.listen({ host, port: config.port ?? DEFAULT_COORDINATOR_PORT });
+    await listenOn(app, host, config.port ?? DEFAULT_COORDINATOR_PORT, 'Stop that process, or give the coordinator another port (--port / PORT).');
   } catch (err) {
     stopSync();
     await configStore.close();
@@ -232,6 +237,7 @@ export async function startCoordinator(config: VigieConfig, logger: Logger, deps
       (closing ??= (async () => {
         logger.info('coordinator stopping');
         await elector.stop();
+        janitor.stop();
         await Promise.all([scheduler.stop(), sender.stop(), failoverLadder.stop()]);
         await provider.close();
         await health.stop();

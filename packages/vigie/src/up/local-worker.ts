@@ -58,10 +58,12 @@ export class LocalWorker {
   start(): void {
     this.startedAt = Date.now();
     const { host } = this.current;
-    // The source sees the worker's own address: listen on it and fetch from it.
-    const child = spawn(process.execPath, [...this.current.args, '--host', host], {
+    // The source sees the worker's own address: listen on it and fetch from it. The IPC channel
+    // is the child's lifeline: it closes when this process dies, however it dies, and a worker
+    // started with --exit-with-parent then stops instead of living on as an orphan.
+    const child = spawn(process.execPath, [...this.current.args, '--host', host, '--exit-with-parent'], {
       env: { ...this.current.env, SOURCE_ADDRESS: host },
-      stdio: ['ignore', 'inherit', 'inherit'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     this.child = child;
     this.logger.info({ worker: this.spec.id, pid: child.pid, host }, `local worker ${this.spec.name} started on ${host} (pid ${child.pid})`);
