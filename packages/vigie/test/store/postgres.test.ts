@@ -125,7 +125,7 @@ describe.skipIf(!url)('PostgreSQL store', () => {
       await (await openIn(s)).close();
       // Forget that 001 ran and keep only `alerts`, which it creates fourth.
       await query(
-        ['kysely_migration', 'notification_outbox', 'matches', 'seen_items', 'alert_runs', 'credentials', 'worker_status', 'workers', 'failover_history', 'fencing']
+        ['kysely_migration', 'notification_outbox', 'matches', 'seen_items', 'alert_runs', 'credentials', 'worker_status', 'workers', 'failover_history', 'fencing', 'failover_steps']
           .map((t) => `drop table ${s}.${t} cascade;`)
           .join(' '),
       );

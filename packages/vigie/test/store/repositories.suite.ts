@@ -85,7 +85,7 @@ export function storeConformanceSuite(name: string, open: () => Promise<Store>):
         store = await open();
         await another();
         const { rows } = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(store.db);
-        expect(rows.map((r) => r.name)).toEqual(['001_initial', '002_alert_baseline', '003_fencing', '004_worker_overrides', '005_run_owner']);
+        expect(rows.map((r) => r.name)).toEqual(['001_initial', '002_alert_baseline', '003_fencing', '004_worker_overrides', '005_run_owner', '006_failover_steps']);
       });
 
       it('fails ping with STORE_UNAVAILABLE once closed, and closes twice without error', async () => {
@@ -128,7 +128,7 @@ export function storeConformanceSuite(name: string, open: () => Promise<Store>):
       it('upserts, gets and lists the registry', async () => {
         const w1 = await store.workers.upsert(worker('w1'), 1000);
         await store.workers.upsert({ ...worker('w0'), origin: 'runtime' }, 1000);
-        expect(w1).toEqual({ ...worker('w1'), configBase: null, createdAt: 1000, updatedAt: 1000 });
+        expect(w1).toEqual({ ...worker('w1'), configBase: null, flyApp: null, machineId: null, createdAt: 1000, updatedAt: 1000 });
         const moved = await store.workers.upsert({ ...worker('w1'), region: 'iad', url: 'http://127.0.0.3:1' }, 2000);
         expect(moved).toMatchObject({ region: 'iad', url: 'http://127.0.0.3:1', createdAt: 1000, updatedAt: 2000 });
         expect(await store.workers.get('w1')).toEqual(moved);
@@ -137,6 +137,26 @@ export function storeConformanceSuite(name: string, open: () => Promise<Store>):
           ['w0', 'runtime'],
           ['w1', 'config'],
         ]);
+      });
+
+      it('keeps a worker\'s Fly app and machine', async () => {
+        await store.workers.upsert({ ...worker('w1'), flyApp: 'vigie-workers', machineId: '3d8d9014b32058' }, 1000);
+        expect(await store.workers.get('w1')).toMatchObject({ flyApp: 'vigie-workers', machineId: '3d8d9014b32058' });
+        await store.workers.upsert({ ...worker('w1'), flyApp: 'vigie-backup', machineId: 'e2865013' }, 2000);
+        expect(await store.workers.get('w1')).toMatchObject({ flyApp: 'vigie-backup', machineId: 'e2865013' });
+      });
+
+      it('records one failover step under way per worker, with its checkpoints, until it ends', async () => {
+        await store.workers.upsert(worker('w1'), 1000);
+        const step = { workerId: 'w1', step: 'region' as const, fromValue: 'http://a', reason: 'test', fencingToken: 4, flyApp: 'app', machineId: 'm1', progress: null, startedAt: 1000 };
+        expect(await store.failovers.begin(step)).toBe(true);
+        expect(await store.failovers.begin({ ...step, step: 'restart', startedAt: 2000 })).toBe(false);
+        expect(await store.failovers.checkpoint('w1', { phase: 'created', machineId: 'm2' })).toBe(true);
+        expect(await store.failovers.checkpoint('nope', { phase: 'created', machineId: 'm2' })).toBe(false);
+        expect(await store.failovers.inProgress()).toEqual([{ ...step, progress: { phase: 'created', machineId: 'm2' } }]);
+        await store.failovers.end('w1');
+        expect(await store.failovers.inProgress()).toEqual([]);
+        expect(await store.failovers.begin({ ...step, startedAt: 3000 })).toBe(true);
       });
 
       it('keeps the config entry a run-time change overrode, and forgets it when told', async () => {

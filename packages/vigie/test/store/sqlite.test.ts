@@ -11,7 +11,7 @@ const root = mkdtempSync(join(tmpdir(), 'vigie-store-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 const dataDir = join(root, 'shared', 'data');
-const KEEP_ONLY_ALERTS = ['kysely_migration', 'notification_outbox', 'matches', 'seen_items', 'alert_runs', 'credentials', 'worker_status', 'workers', 'failover_history', 'fencing'];
+const KEEP_ONLY_ALERTS = ['kysely_migration', 'notification_outbox', 'matches', 'seen_items', 'alert_runs', 'credentials', 'worker_status', 'workers', 'failover_history', 'fencing', 'failover_steps'];
 storeConformanceSuite('sqlite', () => openStore({ dataDir }));
 
 describe('SQLite store specifics', () => {
