@@ -11,7 +11,7 @@ import { SETTINGS } from '../../src/config/settings.js';
  * setting's validation, and the coordinator's config file must load.
  */
 const EXAMPLES = fileURLToPath(new URL('../../../../examples/fly/', import.meta.url));
-const ENV_NAMES = new Set(Object.values(SETTINGS).map((s) => s.env));
+const ENV_NAMES = new Set<string>(Object.values(SETTINGS).map((s) => s.env));
 
 function envOf(file: string): Record<string, string> {
   const toml = parse(readFileSync(`${EXAMPLES}${file}`, 'utf8')) as { env?: Record<string, string>; app?: string };

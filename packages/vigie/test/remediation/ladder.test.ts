@@ -1,3 +1,4 @@
+import { Registry } from 'prom-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Fleet } from '../../src/coordinator/fleet.js';
 import { registerFailoverRoutes } from '../../src/coordinator/failover-routes.js';
@@ -240,7 +241,7 @@ describe('FailoverLadder', () => {
 
 describe('failover routes', () => {
   it('answer history, status and trigger with the documented shapes and errors (x-api-key required)', async () => {
-    const app = createHttpApp({ logger, bodyLimit: 65_536, apiKeys: ['k'.repeat(32)] });
+    const app = createHttpApp({ logger, bodyLimit: 65_536, apiKeys: ['k'.repeat(32)], metrics: new Registry(), timeouts: { headersMs: 10_000, requestMs: 30_000 } });
     registerFailoverRoutes(app, { ladder });
     await ladder.start({ name: 'leader', token: 1 });
     const key = { 'x-api-key': 'k'.repeat(32) };
