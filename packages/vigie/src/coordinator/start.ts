@@ -62,6 +62,8 @@ export interface CoordinatorDeps {
 /** Starts the coordinator: store, fleet, health checks, balancer, dispatcher, cycles, failover ladder, HTTP API. */
 export async function startCoordinator(config: VigieConfig, logger: Logger, deps: CoordinatorDeps = {}): Promise<RunningCoordinator> {
   checkApiKeyConfig(config, logger);
+  // First: a provider that cannot work (no token, no `vigie up` workers) fails the start before anything is opened.
+  const provider = machineProviderFor(config, logger, deps);
   const store = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, logger });
   const events = new EventBus({ logger });
   const fleet = await Fleet.load(store, config.workers, logger, events);
@@ -104,7 +106,6 @@ export async function startCoordinator(config: VigieConfig, logger: Logger, deps
   // live.current(), not config: the config store's telegramChatId / notifyMaxAttempts apply
   // from the next start (the sender reads them once).
   const sender = outboxSenderFor(live.current(), store, logger, { onOutcome: (channel, outcome) => metrics.notifications.inc({ channel, outcome }), stillOwner: () => elector.isLeader() });
-  const provider = machineProviderFor(config, logger, deps);
   ladder = new FailoverLadder({
     fleet, store, provider, events, logger, isBanned,
     sendTo: (id, command, opts) => dispatcher.sendTo(id, command, opts),

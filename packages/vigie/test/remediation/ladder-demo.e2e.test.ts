@@ -93,4 +93,22 @@ describe('vigie up --demo --demo-block-after 3 with ENABLE_FAILOVER=true', () =>
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toContain('WORKER_NOT_FOUND');
   }, 240_000);
+
+  it('a standalone coordinator with ENABLE_FAILOVER=true and the default local provider refuses to start, saying what to set', async () => {
+    const own = tempDir('vigie-failover-local-');
+    try {
+      const r = await runVigie(['coordinator', '--port', '0'], { VIGIE_DATA_DIR: own.path, VIGIE_API_KEY: 'k'.repeat(32), ENABLE_FAILOVER: 'true' });
+      expect(r.code).not.toBe(0);
+      expect(r.stderr + r.stdout).toMatch(/MACHINE_PROVIDER=local heals the local workers of `vigie up` only/);
+      // With failover off (the default), the same coordinator starts: nothing changes for it.
+      const off = spawnVigie(['coordinator', '--port', '0'], { VIGIE_DATA_DIR: own.path, VIGIE_API_KEY: 'k'.repeat(32) });
+      try {
+        await off.waitForLog((l) => l.msg === 'coordinator listening', 60_000);
+      } finally {
+        await off.stop('SIGKILL');
+      }
+    } finally {
+      own.cleanup();
+    }
+  }, 120_000);
 });
