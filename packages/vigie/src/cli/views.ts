@@ -1,4 +1,4 @@
-import type { Alert } from '../store/index.js';
+import type { Alert, FailoverRecord } from '../store/index.js';
 import type { TableView } from './output.js';
 
 /**
@@ -133,16 +133,8 @@ export function locksView(views: LockRow[]): TableView {
   };
 }
 
-interface FailoverRow {
-  workerId: string;
-  step: string;
-  fromValue: string | null;
-  toValue: string | null;
-  ok: boolean;
-  reason: string;
-  error: string | null;
-  at: number;
-}
+/** A row of GET /api/v1/failover/history (the history record without its id). */
+type FailoverRow = Omit<FailoverRecord, 'id'>;
 
 /** `vigie failover history`: newest first. */
 export function failoverHistoryView(a: { failovers: FailoverRow[] }): TableView {

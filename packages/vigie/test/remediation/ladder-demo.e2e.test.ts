@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { until } from '../helpers/until.js';
 import { runVigie, spawnVigie, tempDir, type VigieProcess } from '../helpers/vigie-process.js';
 
 /**
@@ -10,21 +11,6 @@ import { runVigie, spawnVigie, tempDir, type VigieProcess } from '../helpers/vig
  */
 interface HistoryRow { workerId: string; step: string; fromValue: string | null; toValue: string | null; ok: boolean; reason: string; error: string | null; at: number }
 interface StatsWorker { id: string; url: string; isBanned: boolean; isAvailable?: boolean; successCount: number }
-
-async function until<T>(what: string, fn: () => Promise<T>, ok: (v: T) => boolean, timeoutMs: number): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: T | undefined;
-  while (Date.now() < end) {
-    try {
-      last = await fn();
-      if (ok(last)) return last;
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`${what}: not within ${timeoutMs} ms; last: ${JSON.stringify(last)}`);
-}
 
 describe('vigie up --demo --demo-block-after 3 with ENABLE_FAILOVER=true', () => {
   const dir = tempDir('vigie-failover-demo-');
@@ -52,7 +38,7 @@ describe('vigie up --demo --demo-block-after 3 with ENABLE_FAILOVER=true', () =>
     };
     const started = Date.now();
 
-    const { failovers } = await until('a restart then a region step', () => get<{ failovers: HistoryRow[] }>('/api/v1/failover/history'), (h) => h.failovers.some((f) => f.step === 'region'), 90_000);
+    const { failovers } = await until(() => get<{ failovers: HistoryRow[] }>('/api/v1/failover/history'), (h) => h.failovers.some((f) => f.step === 'region'), 90_000, 'a restart then a region step');
     const tookMs = Date.now() - started;
     // Newest first: the region move, then the restart before it.
     const [region, restart] = failovers;
@@ -68,15 +54,15 @@ describe('vigie up --demo --demo-block-after 3 with ENABLE_FAILOVER=true', () =>
 
     // Worker-1 takes work again at its new address, and its batches there succeed.
     const stats = () => get<{ workers: StatsWorker[] }>('/api/v1/worker/main/stats');
-    const moved = await until('worker-1 available at its new address', stats, (s) => s.workers.some((w) => w.id === 'worker-1' && w.url === region!.toValue && !w.isBanned), 30_000);
+    const moved = await until(stats, (s) => s.workers.some((w) => w.id === 'worker-1' && w.url === region!.toValue && !w.isBanned), 30_000, 'worker-1 available at its new address');
     const before = moved.workers.find((w) => w.id === 'worker-1')!.successCount;
-    await until('worker-1 batches succeed after the move', stats, (s) => s.workers.find((w) => w.id === 'worker-1')!.successCount > before, 40_000);
+    await until(stats, (s) => s.workers.find((w) => w.id === 'worker-1')!.successCount > before, 40_000, 'worker-1 batches succeed after the move');
     await up.waitForLog((l) => l.worker === 'worker-1' && typeof l.msg === 'string' && l.msg.startsWith('✅ Worker') && Number(new Date(String(l.time))) > region!.at, 40_000);
 
     // New matches keep coming (a new listing every 4 s, checked every 10 s).
     const count = async () => (await get<{ matches: Array<{ foundAt?: number; createdAt?: number }> }>('/api/v1/matches?limit=500')).matches.length;
     const n = await count();
-    await until('new matches after the move', count, (m) => m > n, 45_000);
+    await until(count, (m) => m > n, 45_000, 'new matches after the move');
 
     // The operator was told, through the outbox's log channel.
     await up.waitForLog((l) => typeof l.msg === 'string' && l.msg.includes('Failover region on Worker 1'), 10_000);

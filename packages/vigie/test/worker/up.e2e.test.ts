@@ -3,27 +3,13 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/observability/logger.js';
 import { openStore } from '../../src/store/index.js';
+import { until } from '../helpers/until.js';
 import { isAlive, spawnVigie, tempDir, type VigieProcess } from '../helpers/vigie-process.js';
 
 interface Stats {
   totalWorkers: number;
   availableWorkers: number;
   workers: Array<{ id: string; isHealthy: boolean }>;
-}
-
-async function until<T>(fn: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 20_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: T | undefined;
-  while (Date.now() < end) {
-    try {
-      last = await fn();
-      if (ok(last)) return last;
-    } catch {
-      // not ready yet
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`condition not met in ${timeoutMs} ms; last value: ${JSON.stringify(last)}`);
 }
 
 /** The API key `vigie up` generated in its data folder (reads need it too). */
