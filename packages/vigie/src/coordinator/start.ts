@@ -123,7 +123,7 @@ export async function startCoordinator(config: VigieConfig, logger: Logger): Pro
     },
   });
 
-  registerAlertRoutes(app, { store, knownSources: Object.keys(config.sources) });
+  registerAlertRoutes(app, { store, knownSources: Object.keys(config.sources), importMaxBytes: config.alertImportMaxBytes });
   registerTokenRoutes(app, { store, dispatcher, credentialName: config.scrapingCredential });
 
   logger.info({ strategy: config.lbStrategy, workers: fleet.list().length }, `coordinator starting: strategy ${config.lbStrategy}, ${fleet.list().length} worker(s)`);

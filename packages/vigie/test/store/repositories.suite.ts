@@ -285,6 +285,33 @@ export function storeConformanceSuite(name: string, open: () => Promise<Store>):
         expect(await count(store, 'seen_items')).toBe(0);
         expect(await count(store, 'matches')).toBe(0);
       });
+      it('imports many alerts in one go, in the order given, across insert batches', async () => {
+        const many = Array.from({ length: 1234 }, (_, i) => ({ ...input, name: `alert ${i}`, active: i % 3 !== 0 }));
+        expect(await store.alerts.createMany(many, 5000)).toBe(1234);
+        const listed = await store.alerts.list();
+        expect(listed.map((a) => a.name)).toEqual(many.map((a) => a.name));
+        expect(listed[1]).toEqual({ ...input, name: 'alert 1', id: listed[1]!.id, active: true, createdAt: 5000, updatedAt: 5000 });
+        expect(await store.alerts.countActive()).toBe(many.filter((a) => a.active).length);
+        expect(await store.alerts.createMany([])).toBe(0);
+      });
+
+      it('imports all or nothing: a failing row in a later batch leaves no alert behind', async () => {
+        const existing = await store.alerts.create({ ...input, name: 'already there' });
+        // Row 1100 (third batch) collides with an existing id: the first two batches must roll back.
+        const many = Array.from({ length: 1200 }, (_, i) => ({ ...input, name: `alert ${i}`, ...(i === 1100 ? { id: existing.id } : {}) }));
+        await expect(store.alerts.createMany(many)).rejects.toThrow();
+        expect((await store.alerts.list()).map((a) => a.id)).toEqual([existing.id]);
+      });
+
+      it('imports inside a caller\'s transaction, which owns the rollback', async () => {
+        await expect(
+          store.db.transaction().execute(async (tx) => {
+            expect(await createRepos(tx).alerts.createMany([{ ...input, name: 'in tx' }])).toBe(1);
+            throw new Error('caller gives up');
+          }),
+        ).rejects.toThrow('caller gives up');
+        expect(await count(store, 'alerts')).toBe(0);
+      });
     });
 
     describe('alert runs', () => {
