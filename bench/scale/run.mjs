@@ -165,7 +165,23 @@ async function importAlerts(url, pid, ndjson) {
   return { ...m, imported: m.result.imported };
 }
 
+/** Waits until the coordinator leads (run-once needs the leader); returns how long that took. */
+async function waitLeader(url) {
+  const t0 = performance.now();
+  await waitUntil(async () => {
+    const res = await request(`${url}/api/health`, { headersTimeout: 5000, bodyTimeout: 5000 });
+    return (await res.body.json())?.leadership?.role === 'leader';
+  }, 60_000);
+  return (performance.now() - t0) / 1000;
+}
+
+/** How many times the coordinator logged that it lost the leadership. */
+function leadershipLosses(entry) {
+  return (readFileSync(entry.logFile, 'utf8').match(/"msg":"Leadership lost/g) ?? []).length;
+}
+
 async function runCycle(url, pid) {
+  await waitLeader(url);
   const m = await measured(pid, () => call(url, 'POST', '/api/v1/alerts/run-once', '{}'));
   const s = m.result.data;
   if (s.status !== 'ok') throw new Error(`cycle ended ${s.status}: ${s.alertsChecked}/${s.alertsTotal} checked, ${s.errors} error(s)`);
@@ -362,6 +378,8 @@ async function main() {
   else out(`  ${opts.alerts} alerts, PostgreSQL            not measured: ${pgImport.reason}`);
   if (big) out(`  ${big.imported} alerts, SQLite (onto ${opts.alerts})    ${fmt(big.importS, 2).padStart(6)} ${fmt(big.imported / big.importS).padStart(9)}  (no goal)`);
   out();
+  const losses = leadershipLosses(coord.entry);
+  out(`leadership lost during the run: ${losses} time(s) (a healthy run loses it 0 times)`);
   out(`(stand-ins used ${fmt(standInCpu, 1)} CPU s in all; ${((Date.now() - startedAt) / 1000).toFixed(0)} s)`);
   if (opts.cpuProf) out(`CPU profile of the coordinator: ${opts.cpuProf}/coordinator.cpuprofile (node bench/dispatch/profile-summary.mjs FILE)`);
   if (opts.heapSnapshot) out(`heap snapshots of the coordinator: ${opts.heapSnapshot}/coordinator-*.heapsnapshot (node bench/scale/heap-summary.mjs FILE)`);

@@ -303,6 +303,19 @@ export function storeConformanceSuite(name: string, open: () => Promise<Store>):
         expect((await store.alerts.list()).map((a) => a.id)).toEqual([existing.id]);
       });
 
+      it('claims the first check of the alerts never checked, once', async () => {
+        const [a, b, c] = [await store.alerts.create(input), await store.alerts.create(input), await store.alerts.create(input)];
+        expect((await store.alerts.claimBaselines([a.id, b.id], 1000)).sort()).toEqual([a.id, b.id].sort());
+        expect(await store.alerts.claimBaselines([a.id, b.id, c.id, 'missing'], 2000)).toEqual([c.id]);
+        expect(await store.alerts.claimBaselines([], 3000)).toEqual([]);
+        const rows = await store.db.selectFrom('alerts').select(['id', 'baseline_at']).execute();
+        expect(Object.fromEntries(rows.map((r) => [r.id, Number(r.baseline_at)]))).toEqual({ [a.id]: 1000, [b.id]: 1000, [c.id]: 2000 });
+        const many = Array.from({ length: 1100 }, (_, i) => ({ ...input, name: `m${i}` }));
+        await store.alerts.createMany(many);
+        const ids = (await store.alerts.list()).map((x) => x.id);
+        expect(await store.alerts.claimBaselines(ids, 4000)).toHaveLength(1100);
+      });
+
       it('imports inside a caller\'s transaction, which owns the rollback', async () => {
         await expect(
           store.db.transaction().execute(async (tx) => {

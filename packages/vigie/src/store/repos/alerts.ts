@@ -72,6 +72,11 @@ export interface AlertsRepo {
    * They list in the order given.
    */
   createMany(inputs: readonly AlertInput[], now?: number): Promise<number>;
+  /**
+   * Records the first check of those of `ids` that were never checked (their baseline, see
+   * alerts/matches.ts) in one statement per 500; returns the ids it marked.
+   */
+  claimBaselines(ids: readonly string[], now: number): Promise<string[]>;
 }
 
 /**
@@ -207,6 +212,21 @@ export function createAlertsRepo(db: Kysely<Database>): AlertsRepo {
       if (db.isTransaction) await insert(db);
       else await db.transaction().execute(insert);
       return inputs.length;
+    },
+
+    async claimBaselines(ids, now) {
+      const claimed: string[] = [];
+      for (let from = 0; from < ids.length; from += INSERT_BATCH) {
+        const rows = await db
+          .updateTable('alerts')
+          .set({ baseline_at: now })
+          .where('id', 'in', ids.slice(from, from + INSERT_BATCH))
+          .where('baseline_at', 'is', null)
+          .returning('id')
+          .execute();
+        for (const r of rows) claimed.push(r.id);
+      }
+      return claimed;
     },
   };
 }
