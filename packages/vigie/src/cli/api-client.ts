@@ -16,12 +16,12 @@ export class CoordinatorApi {
   }
 
   /** Calls the coordinator and returns the parsed JSON answer; an error answer becomes a VigieError. */
-  async call<T = Record<string, unknown>>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<T> {
+  async call<T = Record<string, unknown>>(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<T> {
     return this.send<T>(method, path, body === undefined ? undefined : { text: JSON.stringify(body), contentType: 'application/json' });
   }
 
   /** Like `call`, with a body sent as it is (e.g. an NDJSON file). */
-  async send<T = Record<string, unknown>>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: { text: string; contentType: string }): Promise<T> {
+  async send<T = Record<string, unknown>>(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, body?: { text: string; contentType: string }): Promise<T> {
     const url = new URL(path, this.config.coordinatorUrl);
     let res: Response;
     try {
