@@ -260,7 +260,7 @@ async function main() {
     for (;;) {
       await sleep(500);
       const now = readFileSync(path.join(coord.dir, file)).length;
-      if (now === size) break;
+      if (now > 0 && now === size) break;
       size = now;
     }
     renameSync(path.join(coord.dir, file), path.join(opts.heapSnapshot, `coordinator-${label}.heapsnapshot`));
