@@ -53,13 +53,13 @@ function importCases(store: 'sqlite' | 'postgres') {
 
     it('rejects the whole file on one bad row, naming its line, and writes nothing', async () => {
       const before = await names();
-      // 1500 rows (several insert batches) with the bad one near the end.
-      const rows = Array.from({ length: 1500 }, (_, i) => JSON.stringify(i === 1399 ? row(i, { priceMin: 'cheap' }) : row(i)));
+      // 4500 rows (several insert batches) with the bad one near the end.
+      const rows = Array.from({ length: 4500 }, (_, i) => JSON.stringify(i === 4399 ? row(i, { priceMin: "cheap" }) : row(i)));
       const res = await importBody(rows.join('\n'), 'application/x-ndjson');
       expect(res.status).toBe(400);
       const body = (await res.json()) as Record<string, unknown>;
       expect(body).toMatchObject({ success: false, error: 'INVALID_ALERT', code: 'INVALID_ALERT', httpStatus: 400 });
-      expect(String(body.message)).toContain('line 1400: priceMin');
+      expect(String(body.message)).toContain('line 4400: priceMin');
       expect(String(body.message)).toContain('Nothing was imported');
       const array = await importBody(JSON.stringify([row(1), { name: 'no source' }], null, 2), 'application/json');
       expect(array.status).toBe(400);

@@ -294,8 +294,8 @@ export function storeConformanceSuite(name: string, open: () => Promise<Store>):
         expect(await count(store, 'matches')).toBe(0);
       });
       it('imports many alerts in one go, in the order given, across insert batches', async () => {
-        const many = Array.from({ length: 1234 }, (_, i) => ({ ...input, name: `alert ${i}`, active: i % 3 !== 0 }));
-        expect(await store.alerts.createMany(many, 5000)).toBe(1234);
+        const many = Array.from({ length: 4321 }, (_, i) => ({ ...input, name: `alert ${i}`, active: i % 3 !== 0 }));
+        expect(await store.alerts.createMany(many, 5000)).toBe(4321);
         const listed = await store.alerts.list();
         expect(listed.map((a) => a.name)).toEqual(many.map((a) => a.name));
         expect(listed[1]).toEqual({ ...input, name: 'alert 1', id: listed[1]!.id, active: true, createdAt: 5000, updatedAt: 5000 });
@@ -305,8 +305,8 @@ export function storeConformanceSuite(name: string, open: () => Promise<Store>):
 
       it('imports all or nothing: a failing row in a later batch leaves no alert behind', async () => {
         const existing = await store.alerts.create({ ...input, name: 'already there' });
-        // Row 1100 (third batch) collides with an existing id: the first two batches must roll back.
-        const many = Array.from({ length: 1200 }, (_, i) => ({ ...input, name: `alert ${i}`, ...(i === 1100 ? { id: existing.id } : {}) }));
+        // Row 4100 (third batch) collides with an existing id: the first two batches must roll back.
+        const many = Array.from({ length: 4200 }, (_, i) => ({ ...input, name: `alert ${i}`, ...(i === 4100 ? { id: existing.id } : {}) }));
         await expect(store.alerts.createMany(many)).rejects.toThrow();
         expect((await store.alerts.list()).map((a) => a.id)).toEqual([existing.id]);
       });
@@ -318,10 +318,10 @@ export function storeConformanceSuite(name: string, open: () => Promise<Store>):
         expect(await store.alerts.claimBaselines([], 3000)).toEqual([]);
         const rows = await store.db.selectFrom('alerts').select(['id', 'baseline_at']).execute();
         expect(Object.fromEntries(rows.map((r) => [r.id, Number(r.baseline_at)]))).toEqual({ [a.id]: 1000, [b.id]: 1000, [c.id]: 2000 });
-        const many = Array.from({ length: 1100 }, (_, i) => ({ ...input, name: `m${i}` }));
+        const many = Array.from({ length: 2100 }, (_, i) => ({ ...input, name: `m${i}` }));
         await store.alerts.createMany(many);
         const ids = (await store.alerts.list()).map((x) => x.id);
-        expect(await store.alerts.claimBaselines(ids, 4000)).toHaveLength(1100);
+        expect(await store.alerts.claimBaselines(ids, 4000)).toHaveLength(2100);
       });
 
       it('imports inside a caller\'s transaction, which owns the rollback', async () => {
