@@ -201,6 +201,20 @@ export function storeConformanceSuite(name: string, open: () => Promise<Store>):
         expect(await store.workers.getStatus('w1')).toMatchObject({ requestCount: 40, errorCount: 10, successCount: 30 });
       });
 
+      it('adds many workers\' counts at once, onto existing counts, all or none', async () => {
+        const ids = Array.from({ length: 1500 }, (_, i) => `m${i}`);
+        for (const id of ids) await store.workers.upsert(worker(id));
+        await store.workers.recordOutcome('m7', 'error');
+        await store.workers.addCountsMany(ids.map((id, i) => ({ id, delta: { requests: 2, successes: 2 - (i % 2), errors: i % 2 } })), 5000);
+        expect(await store.workers.getStatus('m7')).toMatchObject({ requestCount: 3, successCount: 1, errorCount: 2, updatedAt: 5000 });
+        expect(await store.workers.getStatus('m1200')).toMatchObject({ requestCount: 2, successCount: 2, errorCount: 0 });
+        // A ghost in the second statement: the first one's counts are rolled back too.
+        const withGhost = [...ids.map((id) => ({ id, delta: { requests: 1, successes: 1, errors: 0 } })), { id: 'ghost', delta: { requests: 1, successes: 1, errors: 0 } }];
+        await expectStoreError(store.workers.addCountsMany(withGhost), 'UNKNOWN_WORKER');
+        expect(await store.workers.getStatus('m7')).toMatchObject({ requestCount: 3 });
+        await store.workers.addCountsMany([]);
+      });
+
       it('refuses status for an unregistered worker with UNKNOWN_WORKER', async () => {
         await expectStoreError(store.workers.recordOutcome('ghost', 'success'), 'UNKNOWN_WORKER');
         await expectStoreError(store.workers.ban('ghost', 1, 'x'), 'UNKNOWN_WORKER');
