@@ -154,7 +154,11 @@ export interface MatchRecorderOptions {
  */
 export function createMatchRecorder(opts: MatchRecorderOptions): (matches: unknown[], ctx: MatchBatchContext) => Promise<number> {
   const clock = opts.clock ?? Date.now;
+  // Alerts whose baseline is known to be taken (a baseline is never undone): their quiet checks
+  // need no statement at all. Bounded by the number of alerts; cleared if it ever grows huge.
+  const baselined = new Set<string>();
   return async (matches, ctx) => {
+    if (baselined.size > 1_000_000) baselined.clear();
     const { byAlert, malformed, foreign } = groupCandidates(matches, new Set(ctx.alerts.map((a) => a.id)));
     if (malformed + foreign > 0) {
       opts.logger.warn({ runId: ctx.runId, worker: ctx.workerId, malformed, foreign }, `worker ${ctx.workerId} sent ${malformed + foreign} candidate(s) that were ignored (malformed, or for an alert not in its batch)`);
@@ -168,8 +172,8 @@ export function createMatchRecorder(opts: MatchRecorderOptions): (matches: unkno
     // the leader's lease (bench/scale). Without the failed list, an alert with no candidate may
     // not have been checked at all: taking its baseline then would turn its whole listing into
     // "new" at the next check.
-    const quiet = failed ? ctx.alerts.filter((a) => !byAlert.has(a.id) && !failed.has(a.id)) : [];
-    if (quiet.length > 0) await claimQuietBaselines(opts, ctx, quiet.map((a) => a.id), clock());
+    const quiet = failed ? ctx.alerts.filter((a) => !byAlert.has(a.id) && !failed.has(a.id) && !baselined.has(a.id)) : [];
+    if (quiet.length > 0 && (await claimQuietBaselines(opts, ctx, quiet.map((a) => a.id), clock()))) for (const a of quiet) baselined.add(a.id);
     for (const alert of ctx.alerts) {
       const candidates = byAlert.get(alert.id);
       if (!candidates) continue;
@@ -177,6 +181,7 @@ export function createMatchRecorder(opts: MatchRecorderOptions): (matches: unkno
       try {
         const r = await recordMatches(opts.store, { runId: ctx.runId, alert, candidates, now: clock(), fence: ctx.fence });
         total += r.newMatches;
+        baselined.add(alert.id);
         if (r.baseline) {
           opts.logger.info({ runId: ctx.runId, alertId: alert.id, items: candidates.length, notified: r.newMatches }, `alert "${alert.name}": first check, ${candidates.length} listed item(s) recorded${r.newMatches > 0 ? ' and notified' : ' as seen (not notified)'}`);
         }
@@ -191,8 +196,8 @@ export function createMatchRecorder(opts: MatchRecorderOptions): (matches: unkno
   };
 }
 
-/** Takes the baselines of a batch's alerts that listed nothing (under the fence); logs one line for them. */
-async function claimQuietBaselines(opts: MatchRecorderOptions, ctx: MatchBatchContext, ids: string[], now: number): Promise<void> {
+/** Takes the baselines of a batch's alerts that listed nothing (under the fence); logs one line for them. True when they are all taken. */
+async function claimQuietBaselines(opts: MatchRecorderOptions, ctx: MatchBatchContext, ids: string[], now: number): Promise<boolean> {
   try {
     const claimed = ctx.fence
       ? await opts.store.db.transaction().execute(async (tx) => {
@@ -204,9 +209,11 @@ async function claimQuietBaselines(opts: MatchRecorderOptions, ctx: MatchBatchCo
     if (claimed.length > 0) {
       opts.logger.info({ runId: ctx.runId, worker: ctx.workerId, alerts: claimed.length }, `${claimed.length} alert(s) checked for the first time by ${ctx.workerId}, nothing listed yet`);
     }
+    return true;
   } catch (err) {
     if (isStoreError(err, 'FENCED')) throw err;
     // Their first check is taken again next cycle: nothing is lost.
     opts.logger.error({ err, runId: ctx.runId, worker: ctx.workerId, alerts: ids.length }, `first check of ${ids.length} alert(s) not recorded; it is taken at the next cycle`);
+    return false;
   }
 }
