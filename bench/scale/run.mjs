@@ -152,6 +152,25 @@ async function call(url, method, route, body, contentType = 'application/json') 
   return json;
 }
 
+/** The coordinator's own memory breakdown from its /metrics (prom-client's default metrics), in MB. */
+async function memoryBreakdown(url) {
+  const res = await request(`${url}/metrics`, { headersTimeout: 10_000, bodyTimeout: 10_000 });
+  const text = await res.body.text();
+  const pick = (name) => {
+    const m = new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+]+)$`, 'm').exec(text);
+    return m ? Number(m[1]) / 1_048_576 : undefined;
+  };
+  let spaces = 0;
+  for (const m of text.matchAll(/^vigie_nodejs_heap_space_size_used_bytes\{space="([a-z_]+)"\} ([0-9.e+]+)$/gm)) spaces += Number(m[2]);
+  return {
+    rss: pick('vigie_process_resident_memory_bytes'),
+    heapTotal: pick('vigie_nodejs_heap_size_total_bytes'),
+    heapUsed: pick('vigie_nodejs_heap_size_used_bytes'),
+    external: pick('vigie_nodejs_external_memory_bytes'),
+    spacesUsed: spaces / 1_048_576,
+  };
+}
+
 /** Wall time and coordinator CPU of one call. */
 async function measured(pid, fn) {
   const cpu0 = cpuSeconds(pid);
@@ -249,6 +268,7 @@ async function main() {
   const pid = coord.entry.child.pid;
   await sleep(2000);
   const rssRegistered = rssBytes(pid);
+  const memRegistered = await memoryBreakdown(coord.url).catch(() => undefined);
   const snapshot = async (label) => {
     if (!opts.heapSnapshot) return;
     const before = new Set(readdirSync(coord.dir));
@@ -302,6 +322,7 @@ async function main() {
   }
   await sleep(500);
   const rssAfterAll = rssBytes(pid);
+  const memAfterAll = await memoryBreakdown(coord.url).catch(() => undefined);
   await snapshot(`after-${opts.cycles}-cycles`);
 
   let big;
@@ -358,6 +379,9 @@ async function main() {
   out(`  after 1 cycle (${opts.alerts} alerts)         ${fmt(mb(rssAfterFirst), 0).padStart(8)}   ≤ 150 ${verdict(mb(rssAfterFirst), 150, 'le')}`);
   const growth = rssAfterAll / rssAfterFirst;
   out(`  after ${opts.cycles} cycles                       ${fmt(mb(rssAfterAll), 0).padStart(8)}   ≤ 150 ${verdict(mb(rssAfterAll), 150, 'le')}; ${fmt(growth, 2)}× after 1 cycle, goal ≤ 1.10 ${verdict(growth, 1.1, 'le')}`);
+  const breakdown = (m) => (m ? `V8 heap ${fmt(m.heapUsed, 0)} used of ${fmt(m.heapTotal, 0)}, external ${fmt(m.external, 0)}, rest (code, stacks, native: SQLite, undici, malloc) ${fmt(m.rss - m.heapTotal - m.external, 0)}` : 'n/a');
+  out(`  where (from its /metrics), registered: ${breakdown(memRegistered)}`);
+  out(`                       after ${opts.cycles} cycles: ${breakdown(memAfterAll)}`);
   if (big) out(`  after ${big.runs.length} cycles over ${opts.bigAlerts} alerts      ${fmt(mb(big.rss), 0).padStart(8)}   (no goal)`);
   out();
   const walls = cycles.map((c) => c.wallS);
