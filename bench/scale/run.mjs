@@ -200,8 +200,17 @@ function leadershipLosses(entry) {
 }
 
 async function runCycle(url, pid) {
-  await waitLeader(url);
-  const m = await measured(pid, () => call(url, 'POST', '/api/v1/alerts/run-once', '{}'));
+  let m;
+  // Leadership can be lost between the check and the call (it is counted and printed): wait for it again.
+  for (let attempt = 1; ; attempt++) {
+    await waitLeader(url);
+    try {
+      m = await measured(pid, () => call(url, 'POST', '/api/v1/alerts/run-once', '{}'));
+      break;
+    } catch (err) {
+      if (attempt >= 5 || !String(err.message).includes('NOT_LEADER')) throw err;
+    }
+  }
   const s = m.result.data;
   if (s.status !== 'ok') throw new Error(`cycle ended ${s.status}: ${s.alertsChecked}/${s.alertsTotal} checked, ${s.errors} error(s)`);
   return { wallS: m.wallS, cpuS: m.cpuS, durationS: s.durationMs / 1000, alerts: s.alertsTotal, workersOk: s.workersOk };
