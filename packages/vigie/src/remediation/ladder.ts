@@ -4,7 +4,7 @@ import type { Logger } from '../observability/logger.js';
 import { isStoreError, type Fence, type FailoverRecord, type StepInProgress, type Store } from '../store/index.js';
 import { queueFailoverNotification, type FailoverNotifyTargets } from './notify.js';
 import {
-  HOUR_MS, START, afterStep, climbed, cooldownUntil, decide, ladderPosition, markExhaustedNotified, planKind, record403, recordSuccess,
+  HOUR_MS, START, afterStep, climbed, cooldownUntil, decide, ladderPosition, landedIn, markExhaustedNotified, planKind, record403, recordSuccess,
   type LadderSettings, type LadderState, type PlannedStep,
 } from './policy.js';
 import type { AttemptReport, HealthProbe, IsBanned, LadderFleet, SendTo } from './ports.js';
@@ -215,16 +215,16 @@ export class FailoverLadder {
     const now = this.now();
     this.stepTimes = [...this.stepTimes.filter((t) => t > now - HOUR_MS), now];
     // The rung counts as taken now: a failed step is not retried, the next one escalates.
-    this.states.set(workerId, afterStep(this.stateOf(workerId), step, {}, now));
+    this.states.set(workerId, afterStep(this.stateOf(workerId), step, now));
     this.opts.onStreak?.(workerId, 0);
     const controller = new AbortController();
     const done = (async () => {
       try {
         const outcome = await runStep(this.stepDeps, { workerId, step, reason, fence, readyWaitMs: this.opts.settings().readyWaitMs, signal: controller.signal });
         if (!outcome.started) this.opts.logger.warn({ worker: workerId }, 'failover: a step is already recorded as under way on this worker; not starting another');
-        else if (outcome.result && !outcome.healed) {
-          // Remember where it landed: that region or app did not clear the block either.
-          this.states.set(workerId, afterStep(this.stateOf(workerId), step, { region: outcome.result.region, app: outcome.result.app }, now));
+        else if (!outcome.healed) {
+          // Remember where it landed (or that no region took it): that did not clear the block either.
+          this.states.set(workerId, landedIn(this.stateOf(workerId), step, outcome.result ? { region: outcome.result.region } : 'failed'));
         }
         this.opts.onQueued?.();
       } catch (err) {

@@ -145,20 +145,25 @@ export function hourlyCapUntil(stepTimes: readonly number[], maxPerHour: number,
   return oldest === undefined ? now + HOUR_MS : oldest + HOUR_MS;
 }
 
-/** The state once `step` has begun at `now` (taken, whatever its outcome: a failed rung is not retried). */
-export function afterStep(s: LadderState, step: PlannedStep, movedTo: { region?: string | undefined; app?: string | undefined }, now: number): LadderState {
-  const next = { ...s, streak: 0, lastStepAt: now };
-  switch (step.kind) {
-    case 'restart':
-      return { ...next, restarted: true };
-    case 'region': {
-      // The region it landed in, or (failed) every region it was offered: they did not help.
-      const tried = movedTo.region ? [movedTo.region] : step.regions;
-      return { ...next, restarted: true, triedRegions: unique([...s.triedRegions, ...tried]) };
-    }
-    case 'app':
-      return { ...next, restarted: true, triedApps: unique([...s.triedApps, step.app]) };
-  }
+/**
+ * The state once `step` has begun at `now`: the streak starts again, the cooldown runs, the rung
+ * is taken (a restart, an app). Which region a move lands in is known only at its end: see
+ * `landedIn`.
+ */
+export function afterStep(s: LadderState, step: PlannedStep, now: number): LadderState {
+  const next = { ...s, streak: 0, lastStepAt: now, restarted: true };
+  return step.kind === 'app' ? { ...next, triedApps: unique([...s.triedApps, step.app]) } : next;
+}
+
+/**
+ * Where a step that did not heal the worker left it: the region it landed in is tried; a move
+ * that failed (no region took it) tried every region it was offered. Only the tried lists
+ * change: the streak keeps the 403s counted since the step began (its readiness canary's).
+ */
+export function landedIn(s: LadderState, step: PlannedStep, landed: { region?: string | undefined } | 'failed'): LadderState {
+  if (step.kind !== 'region') return s;
+  const tried = landed === 'failed' ? step.regions : landed.region ? [landed.region] : step.regions;
+  return { ...s, triedRegions: unique([...s.triedRegions, ...tried]) };
 }
 
 /** The state once the operator was told the ladder is exhausted. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   HOUR_MS, START, afterStep, cooldownUntil, decide, hourlyCapUntil, planKind, planStep, record403, recordSuccess,
-  markExhaustedNotified, type DecideInput, type LadderSettings, type LadderState,
+  landedIn, markExhaustedNotified, type DecideInput, type LadderSettings, type LadderState,
 } from '../../src/remediation/policy.js';
 
 const settings: LadderSettings = { enabled: true, threshold: 3, regions: ['cdg', 'iad', 'lhr'], apps: ['app-a', 'app-b'], cooldownMs: 300_000, maxPerHour: 6 };
@@ -48,7 +48,7 @@ describe('failover policy: escalation', () => {
       }
       steps.push(d.step);
       // The region step lands in the first region offered; the block is not cleared: 3 more 403s.
-      s = n403(afterStep(s, d.step, d.step.kind === 'region' ? { region: d.step.regions[0] } : {}, now), 3);
+      s = n403(landedIn(afterStep(s, d.step, now), d.step, { region: d.step.kind === 'region' ? d.step.regions[0] : undefined }), 3);
       now += 1000;
     }
     expect(steps).toEqual([
@@ -60,22 +60,34 @@ describe('failover policy: escalation', () => {
   });
 
   it('a step resets the streak: the next rung needs a full streak of fresh 403s', () => {
-    const s = afterStep(n403(START, 3), { kind: 'restart' }, {}, T0);
+    const s = afterStep(n403(START, 3), { kind: 'restart' }, T0);
     expect(s.streak).toBe(0);
     expect(decide(input(n403(s, 2), { now: T0 + 10 * HOUR_MS }))).toEqual({ act: 'none', why: 'below-threshold' });
     expect(decide(input(n403(s, 3), { now: T0 + 10 * HOUR_MS }))).toEqual({ act: 'step', step: { kind: 'region', regions: ['iad', 'lhr'] } });
   });
 
   it('a success after a step resets the ladder to its start (restart first again)', () => {
-    const s = recordSuccess(afterStep(afterStep(START, { kind: 'restart' }, {}, T0), { kind: 'region', regions: ['iad'] }, { region: 'iad' }, T0));
+    const region = { kind: 'region' as const, regions: ['iad'] };
+    const s = recordSuccess(landedIn(afterStep(afterStep(START, { kind: 'restart' }, T0), region, T0), region, { region: 'iad' }));
     expect(planStep(s, { region: 'iad' }, settings)).toEqual({ kind: 'restart' });
     // The cooldown still counts from the last step.
     expect(s.lastStepAt).toBe(T0);
   });
 
   it('a failed region step counts every region it was offered as tried', () => {
-    const s = afterStep(afterStep(START, { kind: 'restart' }, {}, T0), { kind: 'region', regions: ['iad', 'lhr'] }, {}, T0);
+    const region = { kind: 'region' as const, regions: ['iad', 'lhr'] };
+    const s = landedIn(afterStep(afterStep(START, { kind: 'restart' }, T0), region, T0), region, 'failed');
     expect(planStep(s, { region: 'cdg', app: 'app-a' }, settings)).toEqual({ kind: 'app', app: 'app-b' });
+  });
+
+  it('a region move that did not heal: only the region it landed in is tried; the 403s counted since the step stay', () => {
+    const step = { kind: 'region' as const, regions: ['iad', 'lhr'] };
+    const during = record403(afterStep(afterStep(START, { kind: 'restart' }, T0), step, T0));
+    const landed = landedIn(during, step, { region: 'iad' });
+    expect(landed.triedRegions).toEqual(['iad']);
+    expect(landed.streak).toBe(1);
+    // The next move goes to the region not tried yet.
+    expect(planStep(landed, { region: 'iad' }, settings)).toEqual({ kind: 'region', regions: ['cdg', 'lhr'] });
   });
 
   it('exhausted is notified once per climb', () => {
@@ -88,7 +100,7 @@ describe('failover policy: escalation', () => {
 
   it('no regions and no apps: restart only, then exhausted', () => {
     const only = { ...settings, regions: ['cdg'], apps: [] };
-    const s = n403(afterStep(START, { kind: 'restart' }, {}, T0), 3);
+    const s = n403(afterStep(START, { kind: 'restart' }, T0), 3);
     expect(decide(input(s, { settings: only, now: T0 + HOUR_MS }))).toEqual({ act: 'exhausted', notify: true });
   });
 
@@ -102,7 +114,7 @@ describe('failover policy: escalation', () => {
 
 describe('failover policy: cooldown and hourly cap', () => {
   it('one step per worker per cooldown', () => {
-    const s = n403(afterStep(n403(START, 3), { kind: 'restart' }, {}, T0), 3);
+    const s = n403(afterStep(n403(START, 3), { kind: 'restart' }, T0), 3);
     expect(decide(input(s, { now: T0 + 299_999 }))).toEqual({ act: 'wait', why: 'cooldown', until: T0 + 300_000 });
     expect(decide(input(s, { now: T0 + 300_000 })).act).toBe('step');
     expect(cooldownUntil(START, settings, T0)).toBeNull();
