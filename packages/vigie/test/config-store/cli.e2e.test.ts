@@ -132,8 +132,8 @@ describe('vigie config without Redis', () => {
     const out = JSON.parse(r.stdout) as { value: unknown; backend: string; note: string };
     expect(out.value).toEqual(['ams', 'fra']);
     expect(out.backend).toBe('file');
-    // Nothing reads the failover settings yet (the failover ladder will): set says so.
-    expect(out).toMatchObject({ applies: 'unread', effect: 'stored, but nothing in this version reads FAILOVER_REGIONS yet: it changes nothing' });
+    // The failover ladder re-reads its settings at each decision: set says it applies live.
+    expect(out).toMatchObject({ applies: 'live', effect: 'running coordinators apply it from their next action, without a restart' });
     expect(out.note).toContain('this host');
     expect(JSON.parse(readFileSync(join(dir, RUNTIME_CONFIG_FILE), 'utf8')).settings).toEqual({ failoverRegions: ['ams', 'fra'] });
   });

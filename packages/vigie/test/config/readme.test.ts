@@ -88,9 +88,11 @@ describe('README config table', () => {
 
   it('says a setting nothing reads is not read yet, and does not present it as working', () => {
     const rows = tables(renderConfigTable()).flatMap((t) => t.slice(1)).map((r) => r.cells);
-    const failover = rows.find((r) => r[0] === '`ENABLE_FAILOVER`')!;
-    expect(failover[4]).toBe('not read yet');
-    expect(failover[5]).toMatch(/^Not read yet: setting it changes nothing/);
+    // The standby monitor's settings are not read yet; the failover ladder's are (live).
+    const unread = rows.find((r) => r[0] === '`CHECK_INTERVAL`')!;
+    expect(unread[4]).toBe('not read yet');
+    expect(unread[5]).toMatch(/^Not read yet: setting it changes nothing/);
+    expect(rows.find((r) => r[0] === '`ENABLE_FAILOVER`')![4]).toBe('live');
     const strategy = rows.find((r) => r[0] === '`LB_STRATEGY`')!;
     expect(strategy[3]).toBe('random | round-robin | least-used | health-based | p2c-ewma');
     expect(strategy[4]).toBe('live');

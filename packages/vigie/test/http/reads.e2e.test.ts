@@ -24,6 +24,8 @@ const KEYED = {
     '/api/v1/alerts/runs',
     '/api/v1/matches',
     '/api/v1/token/status',
+    '/api/v1/failover/history',
+    '/api/v1/failover/status',
     '/metrics',
   ],
   worker: ['/metrics'],
