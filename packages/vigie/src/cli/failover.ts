@@ -1,12 +1,8 @@
 import type { Command } from 'commander';
 import { CoordinatorApi } from './api-client.js';
 import { action, configFrom } from './common.js';
-import { JSON_HELP, printAnswer, type OutputFlags } from './output.js';
+import { JSON_HELP, printAnswer, renderJson, type OutputFlags } from './output.js';
 import { failoverHistoryView, failoverStatusView } from './views.js';
-
-function print(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
-}
 
 /** `vigie failover history|status|trigger`: the failover ladder of a running coordinator (VIGIE_URL). */
 export function registerFailoverCommand(program: Command): void {
@@ -27,7 +23,7 @@ export function registerFailoverCommand(program: Command): void {
     .option('--step <step>', 'restart | region | app (default: the worker\'s next rung)')
     .action(
       action(async (workerId: string, o: { step?: string }, cmd: Command) => {
-        print(await new CoordinatorApi(configFrom(cmd)).call('POST', '/api/v1/failover/trigger', { workerId, ...(o.step ? { step: o.step } : {}) }));
+        process.stdout.write(renderJson(await new CoordinatorApi(configFrom(cmd)).call('POST', '/api/v1/failover/trigger', { workerId, ...(o.step ? { step: o.step } : {}) })));
       }),
     );
 }
