@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { parseAlertImport } from '../alerts/import.js';
 import { alertInputSchema, alertPatchSchema, describeIssue } from '../alerts/schema.js';
 import { VigieError } from '../errors.js';
+import { intQuery } from '../http/request-guards.js';
 import type { Store } from '../store/index.js';
 
 export interface AlertRoutesDeps {
@@ -19,13 +20,23 @@ const IMPORT_TYPES = ['application/json', 'application/x-ndjson', 'application/n
 export function registerAlertRoutes(app: FastifyInstance, deps: AlertRoutesDeps): void {
   const { store, knownSources } = deps;
 
-  const sourceIssue = (source: string | undefined) =>
-    source !== undefined && knownSources.length > 0 && !knownSources.includes(source)
-      ? `source: "${source}" is not a configured source. Known: ${knownSources.join(', ')}`
-      : undefined;
-  const checkSource = (source: string | undefined) => {
-    const issue = sourceIssue(source);
-    if (issue) throw new VigieError('UNKNOWN_SOURCE', `Invalid alert: ${issue}.`, 400);
+  /** What is wrong with a source the coordinator knows is not configured (import rows), or undefined. */
+  const sourceIssue = (source: string) =>
+    knownSources.length > 0 && !knownSources.includes(source) ? `source: "${source}" is not a configured source. Known: ${knownSources.join(', ')}` : undefined;
+  /** Refuses a source the coordinator knows is not configured; when it knows none, a warning for the answer. */
+  const checkSource = (source: string | undefined): { warnings?: string[] } => {
+    if (source === undefined) return {};
+    if (knownSources.length === 0) {
+      return {
+        warnings: [
+          `The coordinator has no sources in its config file, so source "${source}" was not checked: a worker without it fails this alert at each cycle with UNKNOWN_SOURCE. Define "${source}" under "sources" in the coordinator's config file (the workers' too) to have it checked here.`,
+        ],
+      };
+    }
+    if (!knownSources.includes(source)) {
+      throw new VigieError('UNKNOWN_SOURCE', `Invalid alert: source: "${source}" is not a configured source. Known: ${knownSources.join(', ')}. Nothing was stored.`, 400);
+    }
+    return {};
   };
   const notFound = (id: string) => new VigieError('ALERT_NOT_FOUND', `No alert with id "${id}". List them with GET /api/v1/alerts.`, 404);
 
@@ -42,9 +53,9 @@ export function registerAlertRoutes(app: FastifyInstance, deps: AlertRoutesDeps)
   app.post('/api/v1/alerts', async (request, reply) => {
     const parsed = alertInputSchema.safeParse(request.body);
     if (!parsed.success) throw new VigieError('INVALID_ALERT', `Invalid alert: ${describeIssue(parsed.error)}.`, 400);
-    checkSource(parsed.data.source);
+    const checked = checkSource(parsed.data.source);
     const alert = await store.alerts.create(parsed.data);
-    return reply.code(201).send({ success: true, alert });
+    return reply.code(201).send({ success: true, alert, ...checked });
   });
 
   // Bulk import: the whole file is validated before anything is written, then inserted in one
@@ -57,14 +68,18 @@ export function registerAlertRoutes(app: FastifyInstance, deps: AlertRoutesDeps)
     scope.post('/api/v1/alerts/import', { bodyLimit: deps.importMaxBytes }, async (request, reply) => {
       const inputs = parseAlertImport(String(request.body ?? ''), (a) => sourceIssue(a.source));
       const imported = await store.alerts.createMany(inputs);
-      return reply.code(201).send({ success: true, imported });
+      const unchecked = knownSources.length === 0 ? [...new Set(inputs.map((a) => a.source))] : [];
+      const warnings = unchecked.length > 0
+        ? [`The coordinator has no sources in its config file, so source(s) ${unchecked.map((x) => `"${x}"`).join(', ')} were not checked: a worker without one fails its alerts at each cycle with UNKNOWN_SOURCE. Define them under "sources" in the coordinator's config file (the workers' too) to have them checked here.`]
+        : undefined;
+      return reply.code(201).send({ success: true, imported, ...(warnings ? { warnings } : {}) });
     });
   });
 
   app.patch<{ Params: { id: string } }>('/api/v1/alerts/:id', async (request) => {
     const parsed = alertPatchSchema.safeParse(request.body);
     if (!parsed.success) throw new VigieError('INVALID_ALERT', `Invalid alert: ${describeIssue(parsed.error)}.`, 400);
-    checkSource(parsed.data.source);
+    const checked = checkSource(parsed.data.source);
     const current = await store.alerts.get(request.params.id);
     if (!current) throw notFound(request.params.id);
     const min = parsed.data.priceMin !== undefined ? parsed.data.priceMin : current.priceMin;
@@ -72,7 +87,7 @@ export function registerAlertRoutes(app: FastifyInstance, deps: AlertRoutesDeps)
     if (min != null && max != null && min > max) throw new VigieError('INVALID_ALERT', 'Invalid alert: priceMin: must not be above priceMax.', 400);
     const alert = await store.alerts.update(request.params.id, parsed.data);
     if (!alert) throw notFound(request.params.id);
-    return { success: true, alert };
+    return { success: true, alert, ...checked };
   });
 
   for (const [verb, active] of [['pause', false], ['resume', true]] as const) {
@@ -88,8 +103,7 @@ export function registerAlertRoutes(app: FastifyInstance, deps: AlertRoutesDeps)
   });
 
   app.get<{ Querystring: { limit?: string; alertId?: string } }>('/api/v1/matches', async (request) => {
-    const limit = request.query.limit === undefined ? 50 : Number(request.query.limit);
-    if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw new VigieError('INVALID_QUERY', 'limit must be an integer from 1 to 500.', 400);
+    const limit = intQuery('limit', request.query.limit, 50, 1, 500);
     return { matches: await store.matches.listRecent(limit, request.query.alertId ? { alertId: request.query.alertId } : {}) };
   });
 }

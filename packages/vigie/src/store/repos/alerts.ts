@@ -77,6 +77,11 @@ export interface AlertsRepo {
    * alerts/matches.ts) in one statement per 2000; returns the ids it marked.
    */
   claimBaselines(ids: readonly string[], now: number): Promise<string[]>;
+  /**
+   * Claims an alert's first check: sets `baseline_at` only if still unset; true for the caller
+   * that set it. On PostgreSQL a concurrent first check waits on this row, then finds it set.
+   */
+  claimBaseline(id: string, now: number): Promise<boolean>;
 }
 
 /**
@@ -194,6 +199,11 @@ export function createAlertsRepo(db: Kysely<Database>): AlertsRepo {
         .where('active', '=', toBool(true))
         .executeTakeFirstOrThrow();
       return toCount(row.n);
+    },
+
+    async claimBaseline(id, now) {
+      const res = await db.updateTable('alerts').set({ baseline_at: now }).where('id', '=', id).where('baseline_at', 'is', null).executeTakeFirst();
+      return res.numUpdatedRows > 0n;
     },
 
     async createMany(inputs, now = Date.now()) {
