@@ -67,7 +67,8 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-describe('local provider with a real worker process', () => {
+// Real processes: each step restarts a worker (seconds each on a loaded CI machine).
+describe('local provider with a real worker process', { timeout: 120_000 }, () => {
   it('region move then app switch: the source sees the new address each time; a moved worker that dies comes back on its new address', async () => {
     const supervisor = new LocalFleetSupervisor([worker], { graceMs: 3000, readyTimeoutMs: 20_000 });
     const provider = new LocalProvider({ supervisor, regionPool: ['127.0.5.2', '127.0.5.3'], appPool: ['127.0.6.2'] });
