@@ -20,9 +20,11 @@ const IMPORT_TYPES = ['application/json', 'application/x-ndjson', 'application/n
 export function registerAlertRoutes(app: FastifyInstance, deps: AlertRoutesDeps): void {
   const { store, knownSources } = deps;
 
-  /** What is wrong with a source the coordinator knows is not configured (import rows), or undefined. */
-  const sourceIssue = (source: string) =>
-    knownSources.length > 0 && !knownSources.includes(source) ? `source: "${source}" is not a configured source. Known: ${knownSources.join(', ')}` : undefined;
+  /** Why `source` is refused, when the coordinator knows its sources and this is not one of them. */
+  const sourceIssue = (source: string | undefined) =>
+    source !== undefined && knownSources.length > 0 && !knownSources.includes(source)
+      ? `source: "${source}" is not a configured source. Known: ${knownSources.join(', ')}`
+      : undefined;
   /** Refuses a source the coordinator knows is not configured; when it knows none, a warning for the answer. */
   const checkSource = (source: string | undefined): { warnings?: string[] } => {
     if (source === undefined) return {};
@@ -33,9 +35,8 @@ export function registerAlertRoutes(app: FastifyInstance, deps: AlertRoutesDeps)
         ],
       };
     }
-    if (!knownSources.includes(source)) {
-      throw new VigieError('UNKNOWN_SOURCE', `Invalid alert: source: "${source}" is not a configured source. Known: ${knownSources.join(', ')}. Nothing was stored.`, 400);
-    }
+    const issue = sourceIssue(source);
+    if (issue) throw new VigieError('UNKNOWN_SOURCE', `Invalid alert: ${issue}. Nothing was stored.`, 400);
     return {};
   };
   const notFound = (id: string) => new VigieError('ALERT_NOT_FOUND', `No alert with id "${id}". List them with GET /api/v1/alerts.`, 404);

@@ -18,7 +18,7 @@ import { workerExecutor } from './cycle-executor.js';
 import { RunJanitor } from './run-janitor.js';
 import { Dispatcher } from './dispatcher.js';
 import { EventBus } from '../events/bus.js';
-import { countFleetEvents, logFleetEvents, releaseLeftWorkers } from './event-subscribers.js';
+import { countCycleEvents, countFleetEvents, logFleetEvents, releaseLeftWorkers } from './event-subscribers.js';
 import { Fleet } from './fleet.js';
 import { fleetCounts } from './fleet-stats.js';
 import { HealthChecker } from './health-checker.js';
@@ -53,7 +53,7 @@ export async function startCoordinator(config: VigieConfig, logger: Logger): Pro
   const events = new EventBus({ logger });
   const fleet = await Fleet.load(store, config.workers, logger, events);
   const metrics = createCoordinatorMetrics();
-  const unsubscribe = [logFleetEvents(events, fleet, logger), countFleetEvents(events, metrics)];
+  const unsubscribe = [logFleetEvents(events, fleet, logger), countFleetEvents(events, metrics), countCycleEvents(events, metrics)];
   const live = new LiveConfig(config);
   const cfg = () => live.current();
   // Run-time settings (vigie config set): applied now, and whenever any coordinator changes one.
@@ -102,11 +102,6 @@ export async function startCoordinator(config: VigieConfig, logger: Logger): Pro
     initialDelayMs: config.alertInitialDelayMs,
     intervalMs: () => cfg().alertCheckIntervalMs,
     logger,
-    onCycle: (s) => {
-      metrics.cycles.inc({ status: s.status });
-      metrics.alertsChecked.inc({ result: 'checked' }, s.alertsChecked);
-      metrics.alertsChecked.inc({ result: 'failed' }, s.alertsFailed);
-    },
   });
 
   const janitor = new RunJanitor({ store, logger });

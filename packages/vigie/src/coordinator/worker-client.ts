@@ -1,5 +1,5 @@
-import { ConnectionSet } from './connections.js';
 import type { WorkerAnswer } from '../wire/answer.js';
+import { ConnectionSet } from './connections.js';
 import type { AttemptFailure } from './policy/retry-plan.js';
 
 /** A command as the worker protocol carries it. */

@@ -200,7 +200,6 @@ export function createAlertsRepo(db: Kysely<Database>): AlertsRepo {
         .executeTakeFirstOrThrow();
       return toCount(row.n);
     },
-
     async claimBaseline(id, now) {
       const res = await db.updateTable('alerts').set({ baseline_at: now }).where('id', '=', id).where('baseline_at', 'is', null).executeTakeFirst();
       return res.numUpdatedRows > 0n;
