@@ -154,7 +154,7 @@ async function call(url, method, route, body, contentType = 'application/json') 
 
 /** The coordinator's own memory breakdown from its /metrics (prom-client's default metrics), in MB. */
 async function memoryBreakdown(url) {
-  const res = await request(`${url}/metrics`, { headersTimeout: 10_000, bodyTimeout: 10_000 });
+  const res = await request(`${url}/metrics`, { headers: { 'x-api-key': apiKey }, headersTimeout: 10_000, bodyTimeout: 10_000 });
   const text = await res.body.text();
   const pick = (name) => {
     const m = new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+]+)$`, 'm').exec(text);
