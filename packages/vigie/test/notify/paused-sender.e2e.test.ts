@@ -68,28 +68,14 @@ describe('a sender paused during a webhook send', () => {
 
     const store = await openStore({ dataDir: dir.path });
     cleanups.push(() => store.close());
-    const alert = await store.alerts.create({ name: 'Lamps', source: 'demo', query: 'lamp', notify: [{ channel: 'webhook', url: hook }] });
-    const runId = (await store.alertRuns.start({ trigger: 'manual' })).id;
-    await recordMatches(store, { runId, alert, candidates: [], now: Date.now() });
-    await recordMatches(store, { runId, alert, candidates: [item('a')], now: Date.now() });
-    const [entry] = await store.outbox.due(Date.now(), 10);
-    expect(entry).toBeDefined();
+    const entry = await oneEntry(store, hook);
+    const spawned = spawnSender(dir.path, 60_000);
+    sender = spawned.child;
+    const output = () => spawned.output();
 
-    const script = join(dir.path, 'sender.mjs');
-    writeFileSync(script, SENDER(60_000));
-    let output = '';
-    sender = spawn(process.execPath, [script], { env: { PATH: process.env.PATH, DATA_DIR: dir.path }, stdio: ['ignore', 'pipe', 'pipe'] });
-    children.push(sender);
-    sender.stdout!.on('data', (c) => (output += c));
-    sender.stderr!.on('data', (c) => (output += c));
-
-    const end = Date.now() + 15_000;
-    while (Date.now() < end && (await store.outbox.get(entry!.id))?.status !== 'sent') await sleep(100);
-    expect((await store.outbox.get(entry!.id))?.status, output).toBe('sent');
-    // A retry would have come 300 ms after a timeout: give it time to show.
-    await sleep(1500);
-    expect(requests, output).toEqual([entry!.idempotencyKey]);
-    expect(await store.outbox.get(entry!.id)).toMatchObject({ status: 'sent', attempts: 1, lastError: null });
+    await expectSent(store, entry.id, 15_000, output);
+    expect(requests, output()).toEqual([entry.idempotencyKey]);
+    expect(await store.outbox.get(entry.id)).toMatchObject({ status: 'sent', attempts: 1, lastError: null });
   }, 40_000);
 
   it('past its lease, leaves the entry to the sender that took it over: one send each, none retried by the paused one', async () => {
@@ -132,22 +118,15 @@ describe('a sender paused during a webhook send', () => {
     takeover = new OutboxSender({ store, notifiers: [createWebhookNotifier()], logger: out.logger, pollIntervalMs: 100, sendTimeoutMs: 10_000, leaseMs: 60_000 });
     cleanups.push(() => takeover!.stop());
 
-    const script = join(dir.path, 'sender.mjs');
-    writeFileSync(script, SENDER(3000));
-    let output = '';
-    sender = spawn(process.execPath, [script], { env: { PATH: process.env.PATH, DATA_DIR: dir.path }, stdio: ['ignore', 'pipe', 'pipe'] });
-    children.push(sender);
-    sender.stdout!.on('data', (c) => (output += c));
-    sender.stderr!.on('data', (c) => (output += c));
+    const spawned = spawnSender(dir.path, 3000);
+    sender = spawned.child;
+    const output = () => spawned.output();
 
-    const end = Date.now() + 20_000;
-    while (Date.now() < end && (await store.outbox.get(entry.id))?.status !== 'sent') await sleep(100);
-    expect((await store.outbox.get(entry.id))?.status, output).toBe('sent');
-    await sleep(1500);
+    await expectSent(store, entry.id, 20_000, output);
     // The documented window: the entry was sent once by each owner of its claim, never retried by the paused one.
-    expect(requests, output).toEqual([entry.idempotencyKey, entry.idempotencyKey]);
+    expect(requests, output()).toEqual([entry.idempotencyKey, entry.idempotencyKey]);
     expect(await store.outbox.get(entry.id)).toMatchObject({ status: 'sent', attempts: 1 });
-    expect(output).toContain('not retried here, the current sender owns it');
+    expect(output()).toContain('not retried here, the current sender owns it');
   }, 40_000);
 });
 
@@ -159,4 +138,24 @@ async function oneEntry(store: Store, hook: string): Promise<OutboxEntry> {
   await recordMatches(store, { runId, alert, candidates: [item('a')], now: Date.now() });
   const [entry] = await store.outbox.due(Date.now(), 10);
   return entry!;
+}
+
+/** The sender process over the SQLite store in `dataDir`, with the given outbox lease; stopped by afterEach. */
+function spawnSender(dataDir: string, leaseMs: number): { child: ChildProcess; output: () => string } {
+  const script = join(dataDir, `sender-${leaseMs}.mjs`);
+  writeFileSync(script, SENDER(leaseMs));
+  let output = '';
+  const child = spawn(process.execPath, [script], { env: { PATH: process.env.PATH, DATA_DIR: dataDir }, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  child.stdout!.on('data', (c) => (output += c));
+  child.stderr!.on('data', (c) => (output += c));
+  return { child, output: () => output };
+}
+
+/** Waits until the entry is sent (failing after `ms`), then long enough for a retry (300 ms after a timeout) to show. */
+async function expectSent(store: Store, id: string, ms: number, output: () => string): Promise<void> {
+  const end = Date.now() + ms;
+  while (Date.now() < end && (await store.outbox.get(id))?.status !== 'sent') await sleep(100);
+  expect((await store.outbox.get(id))?.status, output()).toBe('sent');
+  await sleep(1500);
 }
