@@ -5,6 +5,7 @@ import { startMarketplace, type Marketplace } from '../../src/demo/marketplace.j
 import { openStore } from '../../src/store/index.js';
 import { demoSource } from '../../src/up/demo.js';
 import { createTestFleet, get, post, type TestFleet } from '../helpers/fleet.js';
+import { runVigie } from '../helpers/vigie-process.js';
 import { FakeTelegram } from '../notify/fake-telegram.js';
 
 const TOKEN = '123456:TEST-bot-token-abcdef';
@@ -90,5 +91,30 @@ describe('matches to Telegram, across a coordinator crash', () => {
     expect((await post(`${url}/api/v1/alerts/run-once`, {})).body.data).toMatchObject({ status: 'ok', matches: 2 });
     const messages = await telegram.waitForMessages(2);
     expect(messages.map((m) => m.text).join('\n')).toMatch(/Nike brand new drop[\s\S]*Veja fresh sneakers|Veja fresh sneakers[\s\S]*Nike brand new drop/);
+  }, 60_000);
+
+  it('sends to the chat stored with `vigie config set telegramChatId` once the coordinator (re)starts', async () => {
+    const STORED = '5151';
+    market = await startMarketplace({ seed: 7, initialListings: 20, sessionCookie: SESSION });
+    telegram = await FakeTelegram.start({ token: TOKEN, chats: [CHAT, STORED] });
+    fleet = createTestFleet();
+    const f = fleet;
+    const workerConfig = join(f.dir, 'worker.json');
+    writeFileSync(workerConfig, JSON.stringify({ sources: { market: demoSource(market.url) }, requestDelayMinMs: 0, requestDelayMaxMs: 0 }));
+    const store = await openStore({ dataDir: f.dataDir });
+    await store.credentials.set('scraping', SESSION, 'test');
+    await store.alerts.create({ name: 'All', source: 'market', query: '', notify: [{ channel: 'telegram' }], notifyExisting: true });
+    await store.close();
+    // No Redis: the file store of the data folder, which the coordinator reads at start.
+    const set = await runVigie(['config', 'set', 'telegramChatId', STORED], { VIGIE_DATA_DIR: f.dataDir });
+    expect(set.code).toBe(0);
+    expect(JSON.parse(set.stdout)).toMatchObject({ applies: 'restart' });
+
+    await f.startWorker('w1', '127.0.0.2', {}, { plugin: false, configFile: workerConfig });
+    const { url } = await f.startCoordinator({ TELEGRAM_BOT_TOKEN: TOKEN, TELEGRAM_CHAT_ID: CHAT, TELEGRAM_API_URL: telegram.url, NOTIFY_POLL_INTERVAL_MS: '100' });
+    const cycle = (await post(`${url}/api/v1/alerts/run-once`, {})).body.data as { matches: number };
+    expect(cycle.matches).toBeGreaterThan(0);
+    const messages = await telegram.waitForMessages(cycle.matches);
+    for (const m of messages) expect(m.chatId).toBe(STORED);
   }, 60_000);
 });
