@@ -4,7 +4,8 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import type { Kind } from './kinds.js';
-import { maskUrl } from './mask.js';
+import { maskUrl } from '../observability/secrets.js';
+import { hasNul, NUL_MESSAGE } from '../util/text.js';
 import { SETTINGS, type Setting, type SettingKey } from './settings.js';
 import { didYouMean, unknownEnvWarnings } from './suggest.js';
 
@@ -12,11 +13,17 @@ type ValueOf<K extends SettingKey> = (typeof SETTINGS)[K]['kind'] extends Kind<i
 type HasDefault<K extends SettingKey> = (typeof SETTINGS)[K] extends { default: unknown } ? K : never;
 
 /** A worker as listed in the config file's `workers` (the coordinator's static registry). */
+const RESERVED_IDS = new Set(['__proto__', 'constructor', 'prototype']);
+
 export const workerEntrySchema = z
   .object({
-    id: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'letters, digits, dot, dash, underscore; 1–64 characters'),
-    name: z.string().min(1).max(200).optional(),
-    region: z.string().min(1).max(64).optional(),
+    id: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,64}$/, 'letters, digits, dot, dash, underscore; 1–64 characters')
+      // Ids key objects and maps in the fleet and the balancers: these would hit Object.prototype.
+      .refine((id) => !RESERVED_IDS.has(id), 'is a reserved name (__proto__, constructor, prototype); choose another id'),
+    name: z.string().min(1).max(200).refine((s) => !hasNul(s), NUL_MESSAGE).optional(),
+    region: z.string().min(1).max(64).refine((s) => !hasNul(s), NUL_MESSAGE).optional(),
     url: z.string().refine((u) => URL.canParse(u) && /^https?:$/.test(new URL(u).protocol), 'expected an http or https URL'),
   })
   .strict();

@@ -63,6 +63,10 @@ export const SETTINGS = {
   shutdownGraceMs: setting({ env: 'SHUTDOWN_GRACE_MS', kind: int(0), default: 10_000, applies: 'restart', group: 'general',
     doc: 'On SIGTERM/SIGINT, how long commands in flight may still run before the process exits anyway.' }),
 
+  httpHeadersTimeoutMs: setting({ env: 'HTTP_HEADERS_TIMEOUT_MS', kind: int(100), default: 10_000, applies: 'restart', group: 'general',
+    doc: 'Time a client has to send a request\'s headers to the coordinator or a worker; a slower one gets 408 `REQUEST_TIMEOUT` and is disconnected. Applies after a restart.' }),
+  httpRequestTimeoutMs: setting({ env: 'HTTP_REQUEST_TIMEOUT_MS', kind: int(100), default: 30_000, applies: 'restart', group: 'general',
+    doc: 'Time a client has to send a whole request (headers and body) to the coordinator or a worker; a slower one gets 408 `REQUEST_TIMEOUT` and is disconnected, so that a trickled body cannot hold a socket. Does not bound the answer (a long command). Applies after a restart.' }),
   coordinatorUrl: setting({ env: 'VIGIE_URL', kind: url(['http', 'https']), default: 'http://127.0.0.1:8080', applies: 'restart', group: 'general',
     doc: 'Coordinator the CLI talks to (`vigie workers`, `vigie stats`, `vigie cycle run`).' }),
 

@@ -14,6 +14,7 @@ import { outboxSenderFor } from '../notify/from-config.js';
 import { createBalancer } from './balancer/index.js';
 import { CycleRunner } from '../cycles/runner.js';
 import { workerExecutor } from './cycle-executor.js';
+import { RunJanitor } from './run-janitor.js';
 import { Dispatcher } from './dispatcher.js';
 import { EventBus } from '../events/bus.js';
 import { countFleetEvents, logFleetEvents, releaseLeftWorkers } from './event-subscribers.js';
@@ -82,7 +83,7 @@ export async function startCoordinator(config: VigieConfig, logger: Logger): Pro
   });
   // live.current(), not config: the config store's telegramChatId / notifyMaxAttempts apply
   // from the next start (the sender reads them once).
-  const sender = outboxSenderFor(live.current(), store, logger, { onOutcome: (channel, outcome) => metrics.notifications.inc({ channel, outcome }) });
+  const sender = outboxSenderFor(live.current(), store, logger, { onOutcome: (channel, outcome) => metrics.notifications.inc({ channel, outcome }), stillOwner: () => elector.isLeader() });
   const runner = new CycleRunner({
     store, logger, events,
     // Each alert may wait the longest pause plus one request; the worker's own deadline caps it.
@@ -107,6 +108,7 @@ export async function startCoordinator(config: VigieConfig, logger: Logger): Pro
     },
   });
 
+  const janitor = new RunJanitor({ store, logger });
   const elector = new LeaderElector({
     backend: lock,
     leaseMs: config.leaderLeaseMs,
@@ -114,6 +116,7 @@ export async function startCoordinator(config: VigieConfig, logger: Logger): Pro
     fencingFloor: async () => (await store.fencing.newest('leader')) ?? 0,
     onElected: (grant) => {
       fence = { name: 'leader', token: grant.fencing };
+      janitor.start(grant.fencing);
       metrics.leader.set(1);
       events.emit('leadership.gained', { fencing: grant.fencing });
       scheduler.start();
@@ -121,6 +124,7 @@ export async function startCoordinator(config: VigieConfig, logger: Logger): Pro
     },
     onDemoted: async (reason) => {
       fence = undefined;
+      janitor.stop();
       metrics.leader.set(0);
       events.emit('leadership.lost', { reason });
       await Promise.all([scheduler.stop(), sender.stop()]);
@@ -128,7 +132,7 @@ export async function startCoordinator(config: VigieConfig, logger: Logger): Pro
   });
 
   const startedAt = Date.now();
-  const app = createHttpApp({ logger, bodyLimit: config.maxBodyBytes, apiKeys: config.apiKey ?? [], publicRead: config.publicRead, metrics: metrics.registry });
+  const app = createHttpApp({ logger, bodyLimit: config.maxBodyBytes, apiKeys: config.apiKey ?? [], publicRead: config.publicRead, metrics: metrics.registry, timeouts: { headersMs: config.httpHeadersTimeoutMs, requestMs: config.httpRequestTimeoutMs } });
   registerCoordinatorRoutes(app, {
     fleet, dispatcher, store, cycles: scheduler, version: VERSION, startedAt, elector, lock, live,
     onDispatch: (_ok, code, seconds) => {
@@ -189,6 +193,7 @@ export async function startCoordinator(config: VigieConfig, logger: Logger): Pro
       (closing ??= (async () => {
         logger.info('coordinator stopping');
         await elector.stop();
+        janitor.stop();
         await Promise.all([scheduler.stop(), sender.stop()]);
         await health.stop();
         clearInterval(flushTimer);

@@ -3,7 +3,8 @@ import type { Registry } from 'prom-client';
 import { VigieError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import { createKeyCheck, providedKey } from './auth.js';
-import { installErrorHandler, sendError } from './errors.js';
+import { clientErrorHandler, frameworkErrors, installErrorHandler, sendError } from './errors.js';
+import { installInputGuards, installJsonParser } from './request-guards.js';
 
 export interface HttpAppOptions {
   logger: Logger;
@@ -14,6 +15,8 @@ export interface HttpAppOptions {
   publicRead?: boolean;
   /** Served at GET /metrics. */
   metrics: Registry;
+  /** Time to receive a request's headers, and the whole request (headers and body); a slower client gets 408. */
+  timeouts: { headersMs: number; requestMs: number };
 }
 
 declare module 'fastify' {
@@ -25,6 +28,9 @@ declare module 'fastify' {
 
 /** Route options of an endpoint anyone may call (health only): `app.get(path, OPEN_ROUTE, handler)`. */
 export const OPEN_ROUTE = { config: { open: true } } as const;
+
+/** How often Node looks for requests past their timeout (its default, 30 s, would let a slow body hold a socket that much longer). */
+const TIMEOUT_CHECK_INTERVAL_MS = 1000;
 
 /**
  * A fastify app with what every Vigie server shares: the error shape, the API key on every
@@ -43,8 +49,18 @@ export function createHttpApp(opts: HttpAppOptions): FastifyInstance {
     // measurable part of the execute hot path (bench/dispatch).
     childLoggerFactory: (logger) => logger,
     bodyLimit: opts.bodyLimit,
+    // Slow clients (a body trickled byte by byte) cannot hold sockets: Node answers 408 and closes.
+    requestTimeout: opts.timeouts.requestMs,
+    http: {
+      headersTimeout: Math.min(opts.timeouts.headersMs, opts.timeouts.requestMs),
+      connectionsCheckingInterval: Math.min(TIMEOUT_CHECK_INTERVAL_MS, opts.timeouts.headersMs),
+    },
+    frameworkErrors,
+    clientErrorHandler,
   });
   installErrorHandler(app);
+  installJsonParser(app);
+  installInputGuards(app);
   const checkKey = createKeyCheck(opts.apiKeys);
   const keyRequired = opts.apiKeys.length > 0;
   const publicRead = opts.publicRead === true;

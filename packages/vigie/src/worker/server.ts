@@ -49,7 +49,7 @@ export function createWorkerServer(deps: WorkerServerDeps): WorkerServer {
   let draining = false;
   let idle: (() => void) | undefined;
 
-  const app = createHttpApp({ logger, bodyLimit: config.maxBodyBytes, apiKeys: config.apiKey ?? [], publicRead: config.publicRead, metrics: metrics.registry });
+  const app = createHttpApp({ logger, bodyLimit: config.maxBodyBytes, apiKeys: config.apiKey ?? [], publicRead: config.publicRead, metrics: metrics.registry, timeouts: { headersMs: config.httpHeadersTimeoutMs, requestMs: config.httpRequestTimeoutMs } });
 
   app.get('/api/health', OPEN_ROUTE, async () => ({ status: 'ok', role: 'worker', id: identity.id, version: identity.version }));
 

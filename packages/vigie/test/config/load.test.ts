@@ -2,7 +2,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
-import { maskedConfig, maskUrl, previewSecret } from '../../src/config/mask.js';
+import { maskedConfig, previewSecret } from '../../src/config/mask.js';
+import { maskUrl } from '../../src/observability/secrets.js';
 import { ConfigError } from '../../src/errors.js';
 import { tempDir } from '../helpers/vigie-process.js';
 
