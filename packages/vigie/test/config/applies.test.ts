@@ -18,7 +18,13 @@ const TSCONFIG = fileURLToPath(new URL('../../tsconfig.json', import.meta.url));
 function findReaders(): Map<SettingKey, Set<string>> {
   const { config } = ts.readConfigFile(TSCONFIG, ts.sys.readFile);
   const parsed = ts.parseJsonConfigFileContent(config, ts.sys, fileURLToPath(new URL('../../', import.meta.url)));
-  const program = ts.createProgram({ rootNames: parsed.fileNames, options: { ...parsed.options, noEmit: true } });
+  // Vigie's own sources only: a read is a property of VigieConfig or SETTINGS, both declared
+  // here, so the dependencies' types (node_modules) are not loaded — it halves the time.
+  const options: ts.CompilerOptions = { ...parsed.options, noEmit: true, types: [] };
+  const host = ts.createCompilerHost(options);
+  const fileExists = host.fileExists.bind(host);
+  host.fileExists = (f) => !f.includes(`${sep}node_modules${sep}`) && fileExists(f);
+  const program = ts.createProgram({ rootNames: parsed.fileNames, options, host });
   const checker = program.getTypeChecker();
   const settingsFile = program.getSourceFiles().find((f) => relative(SRC, f.fileName) === `config${sep}settings.ts`);
   if (!settingsFile) throw new Error('src/config/settings.ts is not part of the program');
@@ -49,18 +55,23 @@ function findReaders(): Map<SettingKey, Set<string>> {
     return undefined;
   };
 
+  // Only names that are setting keys go to the checker: asking it about every property access
+  // of the source would type-check all of it, which is slow on a loaded machine.
+  const names: ReadonlySet<string> = new Set(entries.values());
   const readers = new Map<SettingKey, Set<string>>();
   for (const file of program.getSourceFiles()) {
     const rel = relative(SRC, file.fileName);
     if (rel.startsWith('..') || file.isDeclarationFile || rel.startsWith(`config${sep}`)) continue;
     const visit = (node: ts.Node): void => {
       let key: SettingKey | undefined;
-      if (ts.isPropertyAccessExpression(node)) key = settingOf(checker.getSymbolAtLocation(node.name));
-      else if (ts.isElementAccessExpression(node) && ts.isStringLiteralLike(node.argumentExpression)) key = settingOf(checker.getSymbolAtLocation(node.argumentExpression));
-      else if (ts.isBindingElement(node) && ts.isObjectBindingPattern(node.parent)) {
+      if (ts.isPropertyAccessExpression(node)) {
+        if (names.has(node.name.text)) key = settingOf(checker.getSymbolAtLocation(node.name));
+      } else if (ts.isElementAccessExpression(node) && ts.isStringLiteralLike(node.argumentExpression)) {
+        if (names.has(node.argumentExpression.text)) key = settingOf(checker.getSymbolAtLocation(node.argumentExpression));
+      } else if (ts.isBindingElement(node) && ts.isObjectBindingPattern(node.parent)) {
         // `const { host } = config` and `const { host: h } = config`.
         const name = node.propertyName ?? node.name;
-        if (ts.isIdentifier(name)) key = settingOf(checker.getPropertyOfType(checker.getTypeAtLocation(node.parent), name.text));
+        if (ts.isIdentifier(name) && names.has(name.text)) key = settingOf(checker.getPropertyOfType(checker.getTypeAtLocation(node.parent), name.text));
       }
       if (key) {
         const files = readers.get(key) ?? new Set<string>();
@@ -78,7 +89,7 @@ describe('how each setting applies (SETTINGS[k].applies) matches the code', () =
   let readers: Map<SettingKey, Set<string>>;
   beforeAll(() => {
     readers = findReaders();
-  }, 60_000);
+  }, 180_000);
 
   const all = Object.entries(SETTINGS) as Array<[SettingKey, Setting]>;
 
