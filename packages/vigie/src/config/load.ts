@@ -25,6 +25,10 @@ export const workerEntrySchema = z
     name: z.string().min(1).max(200).refine((s) => !hasNul(s), NUL_MESSAGE).optional(),
     region: z.string().min(1).max(64).refine((s) => !hasNul(s), NUL_MESSAGE).optional(),
     url: z.string().refine((u) => URL.canParse(u) && /^https?:$/.test(new URL(u).protocol), 'expected an http or https URL'),
+    /** Fly app of the worker's machine, for the `fly` failover provider (default FLY_APP). */
+    flyApp: z.string().regex(/^[a-z0-9-]{1,63}$/, 'a Fly app name: lowercase letters, digits and dashes').optional(),
+    /** Fly machine id of the worker; unset: the app's single machine. */
+    machineId: z.string().regex(/^[0-9a-z]{1,32}$/, 'a Fly machine id: lowercase letters and digits (`fly machine list`)').optional(),
   })
   .strict();
 export type WorkerEntry = z.infer<typeof workerEntrySchema>;
@@ -43,6 +47,8 @@ export type VigieConfig = { [K in keyof typeof SETTINGS]: K extends HasDefault<K
   refreshers: Record<string, unknown>;
   /** The config file that was read, if any. */
   configFile: string | undefined;
+  /** Where each set value came from (for messages that say which one was used, never the value). */
+  origins?: Partial<Record<SettingKey, Origin['kind']>>;
 };
 
 /** Where a value came from, for error messages that point at the right place. */
@@ -104,15 +110,17 @@ export function loadConfig(opts: LoadOptions = {}): VigieConfig {
   }
 
   const out: Record<string, unknown> = {};
+  const origins: Partial<Record<SettingKey, Origin['kind']>> = {};
   for (const [key, s] of entries()) {
     const entry = raw.get(key);
     if (!entry) continue;
+    origins[key] = entry.origin.kind;
     const parsed = (s.kind.schema as z.ZodType).safeParse(entry.value);
     if (!parsed.success) throw new ConfigError(describeBadValue(key, s, entry.value, entry.origin, parsed.error));
     out[key] = parsed.data;
   }
 
-  const config = { ...out, workers, sources, refreshers, configFile: file } as VigieConfig;
+  const config = { ...out, workers, sources, refreshers, configFile: file, origins } as VigieConfig;
   checkCrossFields(config);
   return config;
 }
@@ -152,7 +160,7 @@ function parseWorkers(value: unknown, file: string): WorkerEntry[] {
     const issue = parsed.error.issues[0]!;
     throw new ConfigError(
       `Invalid workers[${issue.path.join('.')}] in ${file}: ${issue.message}. ` +
-        'Each worker is { "id": "worker-fr", "name": "Worker FR", "region": "cdg", "url": "http://127.0.0.2:8081" }.',
+        'Each worker is { "id": "worker-fr", "name": "Worker FR", "region": "cdg", "url": "http://127.0.0.2:8081" }, plus "flyApp" and "machineId" for a worker on Fly.io.',
     );
   }
   const seen = new Set<string>();
