@@ -214,7 +214,8 @@ async function haproxyCounters(server) {
 
 /** Number of workers the coordinator considers available. */
 async function vigieAvailable(c) {
-  const res = await request(`${c.url}/api/v1/worker/main/stats`, { headersTimeout: 2000, bodyTimeout: 2000 });
+  // Reads need the key too (every route but health does).
+  const res = await request(`${c.url}/api/v1/worker/main/stats`, { headers: { 'x-api-key': apiKey }, headersTimeout: 2000, bodyTimeout: 2000 });
   return (await res.body.json()).availableWorkers;
 }
 

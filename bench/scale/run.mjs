@@ -154,7 +154,7 @@ async function call(url, method, route, body, contentType = 'application/json') 
 
 /** The coordinator's own memory breakdown from its /metrics (prom-client's default metrics), in MB. */
 async function memoryBreakdown(url) {
-  const res = await request(`${url}/metrics`, { headersTimeout: 10_000, bodyTimeout: 10_000 });
+  const res = await request(`${url}/metrics`, { headers: { 'x-api-key': apiKey }, headersTimeout: 10_000, bodyTimeout: 10_000 });
   const text = await res.body.text();
   const pick = (name) => {
     const m = new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+]+)$`, 'm').exec(text);
@@ -343,7 +343,7 @@ async function main() {
       runs.push(await runCycle(coord.url, pid));
       progress(`  cycle ${i + 1}: ${fmt(runs[i].wallS, 2)} s, CPU ${fmt(runs[i].cpuS, 2)} s`);
     }
-    big = { importS: more.wallS, imported: more.imported, runs, rss: rssBytes(pid) };
+    big = { importS: more.wallS, importCpuS: more.cpuS, imported: more.imported, runs, rss: rssBytes(pid) };
   }
   const standInCpu = cpuSeconds(standIns.entry.child.pid);
   await children.stop(coord.entry, 10_000);
@@ -370,7 +370,8 @@ async function main() {
   const cpus = os.availableParallelism?.() ?? os.cpus().length;
   out(`bench:scale — one coordinator over ${opts.workers} stand-in workers (one process, ${HOST}), node ${process.version}, ${version}`);
   out(`  HEALTH_CHECK_INTERVAL_MS=${INTERVAL_MS} / HAProxy "option httpchk", "check inter ${INTERVAL_MS / 1000}s", nbthread 1, same workers, same ${opts.healthWindow} s window`);
-  out(`  ${cpus} CPU(s) shared by the stand-ins, the coordinator, HAProxy and this process; coordinator start-up (register + first round): ${fmt(coord.startS, 1)} s`);
+  out(`  ${cpus} CPU(s) shared by the stand-ins, the coordinator, HAProxy and this process; load average at the end ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+  out(`  (wall-clock figures stretch with the machine's load; the CPU figures, from /proc, much less); coordinator start-up (register + first round): ${fmt(coord.startS, 1)} s`);
   out();
   const perCheck = (cpuS, n) => (n > 0 ? (cpuS / n) * 1e6 : undefined);
   const coordUs = perCheck(health.coordCpuS, health.coordChecks);
@@ -405,11 +406,11 @@ async function main() {
     out(`  ${String(opts.bigAlerts).padStart(6)} alerts / ${opts.workers} workers, s      ${fmt(m100, 2).padStart(7)} ${fmt(Math.min(...bw), 2).padStart(6)} ${fmt(Math.max(...bw), 2).padStart(6)} ${fmt(median(big.runs.map((c) => c.cpuS)), 2).padStart(15)}  ≤ ${fmt(goal, 1)} ${verdict(m100, goal, 'le')}; ${fmt(m100 / m20, 2)}× the ${opts.alerts}-alert cycle for ${fmt(opts.bigAlerts / opts.alerts, 1)}× the alerts`);
   }
   out();
-  out(`import (POST /api/v1/alerts/import, NDJSON)     s   alerts/s  goal`);
-  out(`  ${opts.alerts} alerts, SQLite                ${fmt(imp.wallS, 2).padStart(6)} ${fmt(imp.imported / imp.wallS).padStart(9)}  ≤ 1 ${verdict(imp.wallS, 1, 'le')}`);
-  if (pgImport.wallS !== undefined) out(`  ${opts.alerts} alerts, PostgreSQL            ${fmt(pgImport.wallS, 2).padStart(6)} ${fmt(pgImport.imported / pgImport.wallS).padStart(9)}  ≤ 2 ${verdict(pgImport.wallS, 2, 'le')}`);
+  out(`import (POST /api/v1/alerts/import, NDJSON)     s   alerts/s  coordinator CPU s  goal`);
+  out(`  ${opts.alerts} alerts, SQLite                ${fmt(imp.wallS, 2).padStart(6)} ${fmt(imp.imported / imp.wallS).padStart(9)} ${fmt(imp.cpuS, 2).padStart(18)}  ≤ 1 ${verdict(imp.wallS, 1, 'le')}`);
+  if (pgImport.wallS !== undefined) out(`  ${opts.alerts} alerts, PostgreSQL            ${fmt(pgImport.wallS, 2).padStart(6)} ${fmt(pgImport.imported / pgImport.wallS).padStart(9)} ${fmt(pgImport.cpuS, 2).padStart(18)}  ≤ 2 ${verdict(pgImport.wallS, 2, 'le')}`);
   else out(`  ${opts.alerts} alerts, PostgreSQL            not measured: ${pgImport.reason}`);
-  if (big) out(`  ${big.imported} alerts, SQLite (onto ${opts.alerts})    ${fmt(big.importS, 2).padStart(6)} ${fmt(big.imported / big.importS).padStart(9)}  (no goal)`);
+  if (big) out(`  ${big.imported} alerts, SQLite (onto ${opts.alerts})    ${fmt(big.importS, 2).padStart(6)} ${fmt(big.imported / big.importS).padStart(9)} ${fmt(big.importCpuS, 2).padStart(18)}  (no goal)`);
   out();
   const losses = leadershipLosses(coord.entry);
   out(`leadership lost during the run: ${losses} time(s) (a healthy run loses it 0 times)`);

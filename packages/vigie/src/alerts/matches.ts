@@ -197,7 +197,8 @@ async function claimQuietBaselines(opts: MatchRecorderOptions, ctx: MatchBatchCo
     }
     return true;
   } catch (err) {
-    if (isStoreError(err, 'FENCED')) throw err;
+    // As for one alert: a fenced or unavailable store stops the batch.
+    if (isStoreError(err, 'FENCED') || isStoreError(err, 'STORE_UNAVAILABLE')) throw err;
     // Their first check is taken again next cycle: nothing is lost.
     opts.logger.error({ err, runId: ctx.runId, worker: ctx.workerId, alerts: ids.length }, `first check of ${ids.length} alert(s) not recorded; it is taken at the next cycle`);
     return false;

@@ -64,9 +64,9 @@ export const SETTINGS = {
     doc: 'On SIGTERM/SIGINT, how long commands in flight may still run before the process exits anyway.' }),
 
   httpHeadersTimeoutMs: setting({ env: 'HTTP_HEADERS_TIMEOUT_MS', kind: int(100), default: 10_000, applies: 'restart', group: 'general',
-    doc: 'Time a client has to send a request\'s headers to the coordinator or a worker; a slower one gets 408 `REQUEST_TIMEOUT` and is disconnected. Applies after a restart.' }),
+    doc: 'Time a client has to send a request\'s headers to the coordinator or a worker; a slower one gets 408 `REQUEST_TIMEOUT` and is disconnected.' }),
   httpRequestTimeoutMs: setting({ env: 'HTTP_REQUEST_TIMEOUT_MS', kind: int(100), default: 30_000, applies: 'restart', group: 'general',
-    doc: 'Time a client has to send a whole request (headers and body) to the coordinator or a worker; a slower one gets 408 `REQUEST_TIMEOUT` and is disconnected, so that a trickled body cannot hold a socket. Does not bound the answer (a long command). Applies after a restart.' }),
+    doc: 'Time a client has to send a whole request (headers and body) to the coordinator or a worker; a slower one gets 408 `REQUEST_TIMEOUT` and is disconnected, so that a trickled body cannot hold a socket. Does not bound the answer (a long command).' }),
   coordinatorUrl: setting({ env: 'VIGIE_URL', kind: url(['http', 'https']), default: 'http://127.0.0.1:8080', applies: 'restart', group: 'general',
     doc: 'Coordinator the CLI talks to (`vigie workers`, `vigie stats`, `vigie cycle run`).' }),
 
@@ -171,7 +171,7 @@ export const SETTINGS = {
   machineProvider: setting({ env: 'MACHINE_PROVIDER', kind: oneOf(['local', 'fly', 'dry-run']), default: 'local', applies: 'restart', group: 'failover',
     doc: '`local` restarts and moves the local workers of `vigie up`; `fly` drives Fly.io Machines; `dry-run` only logs.' }),
   flyApiToken: setting({ env: 'FLY_API_TOKEN', kind: str(), applies: 'restart', group: 'failover', secret: 'whole',
-    doc: 'Fly.io API token (`fly tokens create`), for the `fly` provider and the standby.' }),
+    doc: 'Fly.io API token (`fly tokens create deploy -a <workers app>`), for the `fly` machine provider (and the token `vigie fly-fake` accepts).' }),
   flyApiUrl: setting({ env: 'FLY_API_URL', kind: url(['http', 'https']), default: 'https://api.machines.dev/v1', applies: 'restart', group: 'failover',
     doc: 'Fly Machines API base URL (inside Fly: http://_api.internal:4280/v1).' }),
   flyApp: setting({ env: 'FLY_APP', kind: str(), applies: 'restart', group: 'failover',

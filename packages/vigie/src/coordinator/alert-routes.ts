@@ -69,7 +69,11 @@ export function registerAlertRoutes(app: FastifyInstance, deps: AlertRoutesDeps)
     scope.post('/api/v1/alerts/import', { bodyLimit: deps.importMaxBytes }, async (request, reply) => {
       const inputs = parseAlertImport(String(request.body ?? ''), (a) => sourceIssue(a.source));
       const imported = await store.alerts.createMany(inputs);
-      return reply.code(201).send({ success: true, imported });
+      const unchecked = knownSources.length === 0 ? [...new Set(inputs.map((a) => a.source))] : [];
+      const warnings = unchecked.length > 0
+        ? [`The coordinator has no sources in its config file, so source(s) ${unchecked.map((x) => `"${x}"`).join(', ')} were not checked: a worker without one fails its alerts at each cycle with UNKNOWN_SOURCE. Define them under "sources" in the coordinator's config file (the workers' too) to have them checked here.`]
+        : undefined;
+      return reply.code(201).send({ success: true, imported, ...(warnings ? { warnings } : {}) });
     });
   });
 

@@ -42,9 +42,10 @@ describe('ConnectionSet', () => {
     const slow = [set.exchange({ method: 'GET', path: '/slow' }), set.exchange({ method: 'GET', path: '/slow' })];
     // A third call while both are busy waits on one of them rather than opening a third.
     const queued = set.exchange({ method: 'GET', path: '/fast' });
-    await new Promise((r) => setTimeout(r, 100));
+    while (releases.length < 2) await new Promise((r) => setTimeout(r, 10));
+    await new Promise((r) => setTimeout(r, 50));
     expect(set.size).toBe(2);
-    expect(releases).toHaveLength(2);
+    expect(releases).toHaveLength(2); // the third is queued, not sent
     for (const r of releases.splice(0)) r();
     await Promise.all(slow);
     expect((await queued).text).toBe('{"path":"/fast"}');
@@ -54,6 +55,7 @@ describe('ConnectionSet', () => {
   it('does not hold a quick call behind a long one', async () => {
     set = new ConnectionSet(origin, { keepAliveTimeout: 10_000 }, 64);
     const long = set.exchange({ method: 'GET', path: '/slow' });
+    while (releases.length < 1) await new Promise((r) => setTimeout(r, 10));
     expect((await set.exchange({ method: 'GET', path: '/health' })).statusCode).toBe(200);
     for (const r of releases.splice(0)) r();
     await long;

@@ -130,14 +130,14 @@ describe('HealthChecker', () => {
     expect(seenAt - lastCommandAt).toBeLessThanOrEqual(INTERVAL + TIMEOUT + SLACK);
   });
 
-  it('brings a worker found down back soon after it answers again', async () => {
+  it('brings a worker found down back once it answers again, with no traffic to notice it', async () => {
     await setUp(1);
     const s = standIns[0]!;
     s.mode = 'hang';
     await until(() => fleet.get('w0')?.healthy === false, INTERVAL + TIMEOUT + SLACK);
     s.mode = 'ok';
-    // The early re-check (1 s, 2 s …) sees it back before the next slot would.
-    await until(() => fleet.get('w0')?.healthy === true, 1000 + TIMEOUT + SLACK);
+    // The early re-checks (1 s, then 2 s if a probe still in flight saw it hung) or its next slot.
+    await until(() => fleet.get('w0')?.healthy === true, INTERVAL + 2 * TIMEOUT + SLACK);
   });
 
   it('stops: no probe after stop, and stop waits for the probes in flight', async () => {
