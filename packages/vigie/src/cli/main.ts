@@ -8,6 +8,7 @@ import { registerCredentialsCommand } from './credentials.js';
 import { registerAlertsCommand } from './alerts.js';
 import { registerFleetCommands } from './fleet.js';
 import { registerLockCommand } from './lock.js';
+import { registerStandbyCommand } from './standby.js';
 import { registerUpCommand } from './up.js';
 import { registerWorkerCommand } from './worker.js';
 
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   registerFleetCommands(program);
   registerAlertsCommand(program);
   registerLockCommand(program);
+  registerStandbyCommand(program);
   registerConfigCommand(program);
   registerConfigDocsCommand(program);
   registerConfigStoreCommands(program.commands.find((c) => c.name() === 'config')!);

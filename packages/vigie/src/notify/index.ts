@@ -11,7 +11,7 @@ export { claimOutboxEntry } from './claim.js';
 export { createLogNotifier } from './log.js';
 export { OutboxSender, type DrainResult, type OutboxSenderOptions } from './outbox-sender.js';
 export { matchIdempotencyKey, targetKey } from './targets.js';
-export { createTelegramNotifier, escapeHtml, renderTelegramMessage, type TelegramNotifierOptions } from './telegram.js';
+export { createTelegramNotifier, escapeHtml, renderTelegramMessage, renderTelegramStandbyMessage, type TelegramNotifierOptions } from './telegram.js';
 export { createWebhookNotifier, signWebhook, WEBHOOK_HEADERS, type WebhookNotifierOptions } from './webhook.js';
 
 export interface NotifiersConfig {

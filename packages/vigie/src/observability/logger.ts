@@ -1,4 +1,4 @@
-import { pino, type Logger } from 'pino';
+import { multistream, pino, type Level, type Logger } from 'pino';
 import pretty from 'pino-pretty';
 import { scrub } from './secrets.js';
 
@@ -19,6 +19,8 @@ export interface LoggerOptions {
   base?: Record<string, unknown>;
   /** Where lines go (tests pass a buffer); default stdout. */
   destination?: NodeJS.WritableStream;
+  /** A second destination that always gets JSON lines (a log file), secrets scrubbed the same way. */
+  also?: NodeJS.WritableStream;
 }
 
 /** A pino logger: JSON lines (or pretty on a terminal), secrets redacted by field and scrubbed by value. */
@@ -28,6 +30,13 @@ export function createLogger(opts: LoggerOptions): Logger {
   const stream = usePretty
     ? pretty({ destination: dest, colorize: (dest as NodeJS.WriteStream).isTTY === true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname', sync: true })
     : dest;
+  const out =
+    opts.also && opts.level !== 'silent'
+      ? multistream([
+          { level: opts.level as Level, stream },
+          { level: opts.level as Level, stream: opts.also },
+        ])
+      : stream;
   return pino(
     {
       level: opts.level,
@@ -36,6 +45,6 @@ export function createLogger(opts: LoggerOptions): Logger {
       hooks: { streamWrite: scrub },
       timestamp: pino.stdTimeFunctions.isoTime,
     },
-    stream,
+    out,
   );
 }
