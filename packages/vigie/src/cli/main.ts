@@ -7,6 +7,7 @@ import { registerConfigStoreCommands } from './config-store.js';
 import { registerCredentialsCommand } from './credentials.js';
 import { registerAlertsCommand } from './alerts.js';
 import { registerFleetCommands } from './fleet.js';
+import { registerFlyFakeCommand } from './fly-fake.js';
 import { registerLockCommand } from './lock.js';
 import { registerStandbyCommand } from './standby.js';
 import { registerUpCommand } from './up.js';
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
   registerConfigDocsCommand(program);
   registerConfigStoreCommands(program.commands.find((c) => c.name() === 'config')!);
   registerCredentialsCommand(program);
+  registerFlyFakeCommand(program);
   return program;
 }
 
