@@ -44,6 +44,7 @@ export function registerStandbyCommand(program: Command): void {
               ...('id' in status.state && { failover: status.state.id }),
               ...('hold' in status.state && status.state.hold && { hold: 'activated by hand: no automatic fail-back until `vigie standby deactivate`' }),
               monitor: monitor ? 'running' : 'not running',
+              ...(monitor && status.endpoint && { endpoint: status.endpoint.url }),
               provider: status.provider,
               machine: status.machine ?? null,
               lastChecks: status.checks.slice(-5).map((c) => ({ at: new Date(c.at).toISOString(), ok: c.ok, latencyMs: c.latencyMs, ...(c.reason && { reason: c.reason }) })),
@@ -121,6 +122,7 @@ async function runMonitor(config: VigieConfig): Promise<void> {
               metrics: rt.metrics.registry,
               logger: rt.logger,
             });
+            await rt.monitor.setEndpoint(server.url);
             const s = rt.monitor.snapshot();
             rt.logger.info(
               { url: server.url, state: s.state.name, statusFile: rt.paths.statusFile, logFile: rt.paths.logFile, provider: s.provider, primary: config.localHealthUrl },
@@ -130,6 +132,7 @@ async function runMonitor(config: VigieConfig): Promise<void> {
           } finally {
             await server?.app.close();
             await rt.monitor.stop();
+            if (server) await rt.monitor.setEndpoint(undefined);
           }
         },
         { signal: stop.signal, logger: rt.logger },
@@ -172,7 +175,7 @@ async function runMonitor(config: VigieConfig): Promise<void> {
 async function manualCommand(config: VigieConfig, command: 'activate' | 'deactivate'): Promise<Record<string, unknown>> {
   const { standbyPaths, createStandbyRuntime } = await import('../standby/from-config.js');
   const paths = standbyPaths(config);
-  if (await monitorRunning(config, paths.dir)) return askMonitor(config, command);
+  if (await monitorRunning(config, paths.dir)) return askMonitor(config, paths.statusFile, command);
 
   const { runExclusive } = await import('../lock/index.js');
   const rt = await createStandbyRuntime(config, { requirePrimaryUrl: false, destination: process.stderr, base: { cli: `standby ${command}` } });
@@ -188,17 +191,20 @@ async function manualCommand(config: VigieConfig, command: 'activate' | 'deactiv
       const s = rt.monitor.snapshot();
       return { success: true, state: s.state.name, active: s.active, machine: s.machine ?? null, lastSync: s.lastSync ?? null, monitor: 'not running (done here)' };
     });
-    if (!result.ran) return askMonitor(config, command);
+    if (!result.ran) return askMonitor(config, paths.statusFile, command);
     return result.value;
   } finally {
     await rt.close();
   }
 }
 
-/** Sends the command to the running monitor's endpoint (STANDBY_HOST:STANDBY_PORT). */
-async function askMonitor(config: VigieConfig, command: 'activate' | 'deactivate'): Promise<Record<string, unknown>> {
+/** Sends the command to the running monitor's endpoint (as recorded in the status file, else STANDBY_HOST:STANDBY_PORT). */
+async function askMonitor(config: VigieConfig, statusFile: string, command: 'activate' | 'deactivate'): Promise<Record<string, unknown>> {
+  const { readStatus } = await import('../standby/status-file.js');
+  const recorded = (await readStatus(statusFile))?.endpoint?.url;
   const host = ['0.0.0.0', '::', ''].includes(config.standbyHost) ? '127.0.0.1' : config.standbyHost;
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${config.standbyPort}/api/v1/standby/${command}`;
+  const base = recorded?.replace('//0.0.0.0:', '//127.0.0.1:').replace('//[::]:', '//127.0.0.1:') ?? `http://${host.includes(':') ? `[${host}]` : host}:${config.standbyPort}`;
+  const url = `${base}/api/v1/standby/${command}`;
   const key = config.apiKey?.[0];
   let res: Response;
   try {

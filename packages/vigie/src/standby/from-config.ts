@@ -42,13 +42,21 @@ export function standbyPaths(config: VigieConfig): StandbyPaths {
 }
 
 /** The activator of MACHINE_PROVIDER, or a ConfigError naming what is missing. */
-export async function activatorFor(config: VigieConfig, paths: StandbyPaths): Promise<Activator> {
+export async function activatorFor(config: VigieConfig, paths: StandbyPaths, logger: Logger): Promise<Activator> {
   switch (config.machineProvider) {
     case 'local':
       if (!config.standbyStartCommand) {
         throw new ConfigError('MACHINE_PROVIDER=local needs STANDBY_START_COMMAND: the shell command that starts the standby on this host.');
       }
       return createLocalActivator({ command: config.standbyStartCommand, pidFile: paths.pidFile, logFile: paths.processLog });
+    case 'fly': {
+      if (!config.flyApp || !config.flyApiToken) {
+        throw new ConfigError('MACHINE_PROVIDER=fly needs FLY_APP (the standby app, its machine stopped) and FLY_API_TOKEN (`fly tokens create deploy -a <app>`).');
+      }
+      const { flyApiFromConfig } = await import('../remediation/providers/fly/from-config.js');
+      const { createFlyActivator } = await import('./activators/fly.js');
+      return createFlyActivator({ api: flyApiFromConfig(config, logger), app: config.flyApp });
+    }
     default:
       throw new ConfigError(`MACHINE_PROVIDER=${config.machineProvider} cannot run a standby; use local (STANDBY_START_COMMAND) or fly (FLY_APP, FLY_API_TOKEN).`);
   }
@@ -99,10 +107,15 @@ export async function createStandbyRuntime(config: VigieConfig, opts: StandbyRun
   });
   const sync = syncFor(config);
   await mkdir(paths.dir, { recursive: true });
-  const activator = await activatorFor(config, paths);
-
   const file: WriteStream = createWriteStream(paths.logFile, { flags: 'a', mode: 0o600 });
   const logger = createLogger({ level: config.logLevel, format: config.logFormat, base: { role: 'standby', ...opts.base }, destination: opts.destination, also: file });
+  let activator: Activator;
+  try {
+    activator = await activatorFor(config, paths, logger);
+  } catch (err) {
+    file.end();
+    throw err;
+  }
   const metrics = createStandbyMetrics();
 
   let store: Store | undefined;

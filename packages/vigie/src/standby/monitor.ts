@@ -107,6 +107,7 @@ export class StandbyMonitor {
       ...(saved?.lastSync && { lastSync: saved.lastSync }),
       ...(saved?.lastGoodSync && { lastGoodSync: saved.lastGoodSync }),
       ...(saved?.machine && { machine: saved.machine }),
+      // A previous monitor's endpoint is stale; the running one records its own.
     };
     if (saved && saved.provider !== this.opts.activator.provider && saved.machine) {
       this.log.warn({ saved: saved.provider, now: this.opts.activator.provider }, 'MACHINE_PROVIDER changed while a standby was recorded; the old one is not managed any more');
@@ -127,6 +128,13 @@ export class StandbyMonitor {
     this.wakeUp?.();
     await this.loop;
     await this.persisting;
+  }
+
+  /** Records (or, with undefined, clears) the endpoint the monitor serves, for the CLI to find. */
+  async setEndpoint(url: string | undefined): Promise<void> {
+    if (url) this.status.endpoint = { url, pid: process.pid };
+    else delete this.status.endpoint;
+    await this.persist();
   }
 
   /** A copy of the current status. */

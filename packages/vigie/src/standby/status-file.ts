@@ -29,6 +29,8 @@ export interface StandbyStatus {
   lastSync?: SyncResult & { direction: 'to-remote' | 'from-remote' };
   /** The last sync that succeeded (the copy the standby starts from). */
   lastGoodSync?: SyncResult & { direction: 'to-remote' | 'from-remote' };
+  /** The running monitor's endpoint (the CLI sends `activate`/`deactivate` there); absent when none runs. */
+  endpoint?: { url: string; pid: number };
   /** The standby as last seen by the monitor (`state: 'stopped'` after a fail-back); absent before the first failover. */
   machine?: StandbyMachine;
 }
