@@ -1,5 +1,6 @@
 // One conformance suite for every standby activator: `local` (a real detached process) and `fly`
 // (the real Machines client against the fake Machines API on loopback).
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -31,8 +32,9 @@ const implementations: Array<{ name: string; make: () => Promise<Harness> }> = [
       const dir = tempDir('vigie-activator-');
       const port = await freePort();
       const pidFile = join(dir.path, 'standby.pid');
+      const starts = join(dir.path, 'starts.txt');
       const activator = createLocalActivator({
-        command: `exec "${process.execPath}" "${SITE}" ${port}`,
+        command: `exec "${process.execPath}" "${SITE}" ${port} --record "${starts}"`,
         pidFile,
         logFile: join(dir.path, 'standby-process.log'),
         stopGraceMs: 3000,
@@ -46,7 +48,9 @@ const implementations: Array<{ name: string; make: () => Promise<Harness> }> = [
           return running();
         },
         async count() {
-          return (await running()) ? 1 : 0;
+          // Every start appends its pid: count those still alive.
+          const pids = existsSync(starts) ? readFileSync(starts, 'utf8').trim().split('\n').filter(Boolean).map(Number) : [];
+          return pids.filter(alive).length;
         },
         async close() {
           await activator.deactivate(AbortSignal.timeout(10_000)).catch(() => undefined);
@@ -100,6 +104,7 @@ describe.each(implementations)('standby activator: $name', ({ name, make }) => {
     const a = await h.activator.activate(signal());
     const b = await h.activator.activate(signal());
     expect(b.id).toBe(a.id);
+    expect(await h.running()).toBe(true);
     expect(await h.count()).toBe(1);
   });
 
