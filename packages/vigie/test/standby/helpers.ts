@@ -4,7 +4,9 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
+import type net from 'node:net';
+
+export { freePort } from '../helpers/private-services.js';
 
 let probed: string | undefined | null = null;
 
@@ -19,15 +21,6 @@ export function rcloneBin(): string | undefined {
   }
   console.warn(`[vigie tests] SKIPPING standby tests that need rclone (${why}). Install it with: apt-get install -y rclone; set VIGIE_REQUIRE_SERVICES=1 to make this an error.`);
   return (probed = undefined);
-}
-
-/** A port free on 127.0.0.1 right now. */
-export async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
 }
 
 /** An HTTP server on 127.0.0.1 whose answer status `status()` decides per request. */
