@@ -1,17 +1,129 @@
 /**
- * Typed errors with stable codes. A `VigieError` is what users see: `code` is the contract
- * (scripts match on it), `message` says what happened and what to do next, `httpStatus` is the
- * answer an HTTP route gives for it.
+ * The error catalogue: every code Vigie answers, throws or prints, once, with its HTTP status
+ * and what the user should do. Codes are public contract (scripts match on them); messages say
+ * what happened in the case at hand, and the catalogue's `todo` is the generic next step. The
+ * README's list of codes is generated from this table (scripts/update-readme-config.mjs), so the
+ * two cannot drift.
+ */
+interface ErrorSpec {
+  /** The HTTP status an API route answers with this code. */
+  readonly status: number;
+  /** Where the code comes from, for the README's grouping. */
+  readonly area: 'request' | 'worker' | 'dispatch' | 'cycle' | 'store' | 'lock' | 'config' | 'upstream' | 'failover' | 'cli';
+  /** What to do about it, in one sentence. */
+  readonly todo: string;
+}
+
+function spec(status: number, area: ErrorSpec['area'], todo: string): ErrorSpec {
+  return { status, area, todo };
+}
+
+export const ERROR_CATALOGUE = {
+  // Requests: the caller sent something Vigie cannot take.
+  UNAUTHORIZED: spec(401, 'request', 'Send the API key in the x-api-key header (VIGIE_API_KEY; `vigie up` keeps its generated key in .vigie/api-key).'),
+  INVALID_JSON: spec(400, 'request', 'Send a valid JSON object as the body.'),
+  BODY_TOO_LARGE: spec(413, 'request', 'Send a smaller body, or raise MAX_BODY_BYTES.'),
+  UNSUPPORTED_MEDIA_TYPE: spec(415, 'request', 'Send the body as application/json.'),
+  BAD_REQUEST: spec(400, 'request', 'Fix the request as the message says.'),
+  NOT_FOUND: spec(404, 'request', 'Check the route and method (see the README\'s HTTP API).'),
+  INVALID_QUERY: spec(400, 'request', 'Fix the query parameter the message names.'),
+  INVALID_INPUT: spec(400, 'request', 'Fix the field the message names.'),
+  INVALID_WORKER: spec(400, 'request', 'Send { "id", "url", "name"?, "region"? } with an http(s) url.'),
+  WORKER_EXISTS: spec(409, 'request', 'Remove the worker first (vigie workers rm ID), or pick another id.'),
+  WORKER_NOT_FOUND: spec(404, 'request', 'List the workers (vigie workers list) and use one of their ids.'),
+  INVALID_ALERT: spec(400, 'request', 'Fix the alert field the message names.'),
+  ALERT_NOT_FOUND: spec(404, 'request', 'List the alerts (vigie alerts list) and use one of their ids.'),
+  UNKNOWN_SOURCE: spec(400, 'request', 'Use a source named in the config file\'s `sources`.'),
+  INTERNAL_ERROR: spec(500, 'request', 'A bug or an unexpected failure: see the server log, and report it.'),
+  SHUTTING_DOWN: spec(503, 'request', 'The process is stopping; send the request to another one, or again once it is back.'),
+
+  // Worker: commands and what a worker answers.
+  INVALID_COMMAND: spec(400, 'worker', 'Send { "type": ..., "payload": ... } with the payload the command expects.'),
+  UNKNOWN_COMMAND_TYPE: spec(400, 'worker', 'Use one of the types check-alerts, scrape, generate-cookies, custom.'),
+  UNKNOWN_HANDLER: spec(400, 'worker', 'Name a custom handler that a plugin registered (echo ships built in).'),
+  COMMAND_NOT_SUPPORTED: spec(501, 'worker', 'Configure what the command needs on the worker (a source, a refresher), as the message says.'),
+  COMMAND_TIMEOUT: spec(504, 'worker', 'Give the command more time (COMMAND_TIMEOUT_MS, x-vigie-deadline-ms) or less work.'),
+  COMMAND_FAILED: spec(500, 'worker', 'See the worker\'s log for the handler\'s error.'),
+  NO_SCRAPING_COOKIES: spec(503, 'worker', 'Store the credential: vigie credentials set NAME --from-file F (or --stdin).'),
+  HOST_NOT_ALLOWED: spec(400, 'worker', 'Add the host to SCRAPE_ALLOWED_HOSTS, or scrape an allowed one.'),
+  PLUGIN_INVALID: spec(500, 'worker', 'Fix the plugin module named in VIGIE_PLUGINS (see examples/custom-handler.mjs).'),
+  UNKNOWN_REFRESHER: spec(400, 'worker', 'Name a refresher of the config file\'s `refreshers`.'),
+  REFRESH_FAILED: spec(502, 'worker', 'Check the refresher\'s login URL and account; the message says what came back.'),
+  TIMEOUT: spec(504, 'worker', 'The operation took longer than its bound; retry, or check the dependency it waited on.'),
+  ABORTED: spec(499, 'worker', 'The caller gave up; nothing to do unless it keeps happening.'),
+
+  // Upstream: what a source did to a worker.
+  UPSTREAM_FORBIDDEN: spec(403, 'upstream', 'The source blocked this worker\'s address; the failover ladder (ENABLE_FAILOVER) moves it, or wait for the ban to end.'),
+  UPSTREAM_RATE_LIMITED: spec(429, 'upstream', 'Raise REQUEST_DELAY_MIN_MS / REQUEST_DELAY_MAX_MS, or check fewer alerts per worker.'),
+  UPSTREAM_ERROR: spec(502, 'upstream', 'Check the source\'s url and field mapping in the config; the message has its answer.'),
+  UPSTREAM_TIMEOUT: spec(504, 'upstream', 'The source is slow: retry later or raise SCRAPE_TIMEOUT_MS.'),
+  SOURCE_FAILED: spec(502, 'upstream', 'The source adapter threw: see the worker\'s log and the adapter\'s config.'),
+
+  // Dispatch: the coordinator sending commands to workers.
+  NO_WORKER_AVAILABLE: spec(503, 'dispatch', 'Every worker is banned or unhealthy, or none is registered: see vigie stats.'),
+  ALL_WORKERS_FAILED: spec(502, 'dispatch', 'Every worker tried failed: see each attempt\'s error, and the workers\' logs.'),
+  WORKER_UNAUTHORIZED: spec(502, 'dispatch', 'Give the coordinator and the workers the same VIGIE_API_KEY.'),
+
+  // Cycles and leadership.
+  CYCLE_IN_PROGRESS: spec(409, 'cycle', 'Wait for the running cycle to end (vigie cycle list), then run again.'),
+  NOT_LEADER: spec(503, 'cycle', 'Send the request to the leading coordinator (vigie lock status names it).'),
+  LEADERSHIP_LOST: spec(409, 'cycle', 'Another coordinator took over; it finishes the work. Nothing to do unless it keeps happening.'),
+
+  // Store.
+  STORE_UNAVAILABLE: spec(503, 'store', 'The database does not answer: check that it runs and that DATABASE_URL is right; Vigie serves again once it is back.'),
+  STORE_MIGRATION_FAILED: spec(500, 'store', 'Read the migration error in the log; restore the database or fix the failing migration.'),
+  STORE_INVALID_CONFIG: spec(400, 'store', 'Fix DATABASE_URL or VIGIE_DATA_DIR as the message says.'),
+  FENCED: spec(409, 'store', 'A newer leader wrote first; this coordinator stepped down. Nothing to do.'),
+  SLOT_TAKEN: spec(409, 'store', 'This schedule slot already ran; the next one runs at its time.'),
+  UNKNOWN_WORKER: spec(404, 'store', 'The worker was removed; list the workers and use one of their ids.'),
+
+  // Locks and the config store.
+  LOCK_BACKEND_UNAVAILABLE: spec(503, 'lock', 'Redis (REDIS_URL) or the lock folder does not answer: check it; leadership resumes when it is back.'),
+  LOCK_LOST: spec(409, 'lock', 'Another holder took the lock; its job runs there. Nothing to do unless it keeps happening.'),
+  LOCK_TTL_INVALID: spec(400, 'lock', 'Give a lock TTL of at least one second.'),
+  LOCK_NAME_INVALID: spec(400, 'lock', 'Use a lock name of letters, digits, -, _ and :.'),
+  LEADER_TIMING_INVALID: spec(400, 'lock', 'Give LEADER_LEASE_MS of at least 1000 ms.'),
+  REDIS_REQUIRED: spec(503, 'config', 'Set REDIS_URL, or drop --require-redis.'),
+  CONFIG_INVALID: spec(400, 'config', 'Fix the setting the message names (vigie config docs lists them all).'),
+  CONFIG_STORE_UNAVAILABLE: spec(503, 'config', 'Redis (REDIS_URL) does not answer: check it, or use CONFIG_STORE_MODE=file_first.'),
+  CONFIG_STORE_CORRUPT: spec(500, 'config', 'Fix or remove the run-time settings file the message names.'),
+  NOTIFY_TIMEOUT: spec(504, 'config', 'The notification target is slow; it is retried. Raise NOTIFY_SEND_TIMEOUT_MS if it keeps happening.'),
+
+  // The CLI talking to a coordinator.
+  COORDINATOR_UNREACHABLE: spec(503, 'cli', 'Start the coordinator (vigie up or vigie coordinator), or point VIGIE_URL at it.'),
+  BAD_ANSWER: spec(502, 'cli', 'VIGIE_URL does not point at a Vigie coordinator, or a proxy answered.'),
+  REQUEST_FAILED: spec(502, 'cli', 'See the HTTP status in the message.'),
+} as const satisfies Record<string, ErrorSpec>;
+
+/** Every code Vigie uses: a union, so that a typo is a compile error. */
+export type ErrorCode = keyof typeof ERROR_CATALOGUE;
+
+/** True when `code` is one of the catalogue's codes (for codes read from the wire). */
+export function isErrorCode(code: unknown): code is ErrorCode {
+  return typeof code === 'string' && Object.hasOwn(ERROR_CATALOGUE, code);
+}
+
+/** The catalogue's entry for `code`. */
+export function errorSpec(code: ErrorCode): ErrorSpec {
+  return ERROR_CATALOGUE[code];
+}
+
+/**
+ * Typed errors with stable codes. A `VigieError` is what users see: `code` is the contract,
+ * `message` says what happened and what to do next, `httpStatus` (the catalogue's, unless the
+ * case needs another) is the answer an HTTP route gives for it.
  */
 export class VigieError extends Error {
   override readonly name: string = 'VigieError';
+  readonly httpStatus: number;
   constructor(
-    readonly code: string,
+    readonly code: ErrorCode,
     message: string,
-    readonly httpStatus = 500,
+    httpStatus?: number,
     options?: { cause?: unknown },
   ) {
     super(message, options);
+    this.httpStatus = httpStatus ?? ERROR_CATALOGUE[code].status;
   }
 }
 
@@ -23,7 +135,30 @@ export class ConfigError extends VigieError {
   }
 }
 
+/**
+ * An error whose code is not Vigie's own: a plugin handler's (`{ code, httpStatus }` on any
+ * error), or another process's answer relayed as it came. Kept apart so that `VigieError.code`
+ * stays the catalogue's union.
+ */
+export class ForeignError extends Error {
+  override readonly name = 'ForeignError';
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly httpStatus: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
 /** True when `err` is a VigieError with the given code. */
-export function hasCode(err: unknown, code: string): boolean {
+export function hasCode(err: unknown, code: ErrorCode): boolean {
   return err instanceof VigieError && err.code === code;
+}
+
+/** The README's list of codes, as a Markdown table grouped by area (generated, see the file comment). */
+export function renderErrorTable(): string {
+  const rows = Object.entries(ERROR_CATALOGUE).map(([code, s]) => `| \`${code}\` | ${s.status} | ${s.area} | ${s.todo.replace(/\|/g, '\\|')} |`);
+  return ['| code | HTTP | from | what to do |', '|---|---|---|---|', ...rows].join('\n');
 }

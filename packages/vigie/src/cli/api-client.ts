@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { VigieConfig } from '../config/load.js';
-import { VigieError } from '../errors.js';
+import { ForeignError, isErrorCode, VigieError } from '../errors.js';
 
 /**
  * The CLI's view of a running coordinator: its URL (VIGIE_URL, default 127.0.0.1:8080) and
@@ -16,7 +16,7 @@ export class CoordinatorApi {
   }
 
   /** Calls the coordinator and returns the parsed JSON answer; an error answer becomes a VigieError. */
-  async call<T = Record<string, unknown>>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<T> {
+  async call<T = Record<string, unknown>>(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<T> {
     const url = new URL(path, this.config.coordinatorUrl);
     let res: Response;
     try {
@@ -38,7 +38,7 @@ export class CoordinatorApi {
     }
     if (!res.ok) {
       const j = json as { error?: string; message?: string };
-      throw new VigieError(j.error ?? 'REQUEST_FAILED', j.message ?? `HTTP ${res.status}`, res.status);
+      throw isErrorCode(j.error) ? new VigieError(j.error, j.message ?? `HTTP ${res.status}`, res.status) : new ForeignError(j.error ?? 'REQUEST_FAILED', j.message ?? `HTTP ${res.status}`, res.status);
     }
     return json as T;
   }

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { loadConfig, type VigieConfig } from '../config/load.js';
 import type { SettingKey } from '../config/settings.js';
-import { ConfigError, VigieError } from '../errors.js';
+import { ConfigError, ForeignError, VigieError } from '../errors.js';
 import { createLogger, type Logger } from '../observability/logger.js';
 import { scrub } from '../observability/secrets.js';
 
@@ -34,7 +34,7 @@ export function loggerFor(config: VigieConfig, base: Record<string, unknown>): L
 
 /** Prints an error the way an operator can act on it, and sets the exit code (2: bad config or input). */
 export function reportError(err: unknown): void {
-  if (err instanceof VigieError) {
+  if (err instanceof VigieError || err instanceof ForeignError) {
     process.stderr.write(`vigie: ${scrub(err.message)}${err instanceof ConfigError ? '' : ` [${err.code}]`}\n`);
     process.exitCode = err instanceof ConfigError || err.httpStatus === 400 ? 2 : 1;
     return;

@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
-import { VigieError } from '../errors.js';
+import { ForeignError, VigieError, type ErrorCode } from '../errors.js';
 import { scrub } from '../observability/secrets.js';
 
 /** The seed's failure answer, plus a stable `code` and a `message` that says what to do. */
@@ -12,7 +12,7 @@ export interface ErrorBody {
 }
 
 /** Sends `err` as the seed's `{ success: false, error, httpStatus }` answer. */
-export function sendError(reply: FastifyReply, err: VigieError): FastifyReply {
+export function sendError(reply: FastifyReply, err: VigieError | ForeignError): FastifyReply {
   const body: ErrorBody = {
     success: false,
     error: err.code,
@@ -26,7 +26,7 @@ export function sendError(reply: FastifyReply, err: VigieError): FastifyReply {
 /** Maps fastify's own errors (bad JSON, body too large, wrong content type) to Vigie's answer shape. */
 export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    if (error instanceof VigieError) return sendError(reply, error);
+    if (error instanceof VigieError || error instanceof ForeignError) return sendError(reply, error);
     // fastify's JSON parser rethrows the SyntaxError with statusCode 400 and no code.
     const known = FASTIFY_ERRORS[error instanceof SyntaxError ? 'FST_ERR_CTP_INVALID_JSON_BODY' : (error.code ?? '')];
     if (known) return sendError(reply, new VigieError(known.code, known.message(error), known.status));
@@ -41,7 +41,7 @@ export function installErrorHandler(app: FastifyInstance): void {
   );
 }
 
-const FASTIFY_ERRORS: Record<string, { code: string; status: number; message: (e: FastifyError) => string }> = {
+const FASTIFY_ERRORS: Record<string, { code: ErrorCode; status: number; message: (e: FastifyError) => string }> = {
   FST_ERR_CTP_INVALID_JSON_BODY: { code: 'INVALID_JSON', status: 400, message: (e) => `The body is not valid JSON (${e.message}). Send a JSON object.` },
   FST_ERR_CTP_EMPTY_JSON_BODY: { code: 'INVALID_JSON', status: 400, message: () => 'The body is empty. Send a JSON object.' },
   FST_ERR_CTP_BODY_TOO_LARGE: { code: 'BODY_TOO_LARGE', status: 413, message: () => 'The body is too large; split the command or raise MAX_BODY_BYTES.' },

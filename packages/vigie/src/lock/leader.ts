@@ -10,7 +10,7 @@ import { decide, electorTiming, type Decision, type ElectorEvent, type ElectorSt
 import { DEFAULT_LEASE_MS, holderIdentity, systemClock, type Clock, type LockBackend, type LockGrant } from './types.js';
 
 /** Code of the leadership signal's abort reason. */
-export const LEADERSHIP_LOST = 'LEADERSHIP_LOST';
+export const LEADERSHIP_LOST = 'LEADERSHIP_LOST' as const;
 
 export interface LeaderElectorOptions {
   backend: LockBackend;

@@ -24,7 +24,7 @@ export type ExclusiveResult<T> =
   | { ran: false };
 
 /** Error code of the abort reason when the lock is lost under a running job. */
-export const LOCK_LOST = 'LOCK_LOST';
+export const LOCK_LOST = 'LOCK_LOST' as const;
 
 /**
  * Runs `fn` under the lock `name` (lease `ttlMs`, e.g. REDIS_LOCK_TTL_SECONDS × 1000), or not at

@@ -70,7 +70,7 @@ export const DEFAULT_LEASE_MS = 15_000;
 export const DEFAULT_LOCK_PREFIX = 'vigie';
 
 /** Error code when the backend cannot be reached or used (Redis down, lock folder unwritable). */
-export const LOCK_BACKEND_UNAVAILABLE = 'LOCK_BACKEND_UNAVAILABLE';
+export const LOCK_BACKEND_UNAVAILABLE = 'LOCK_BACKEND_UNAVAILABLE' as const;
 
 const NAME = /^[A-Za-z0-9_][A-Za-z0-9_.:-]{0,199}$/;
 

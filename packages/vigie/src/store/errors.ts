@@ -1,6 +1,6 @@
 /** Stable codes callers can branch on; messages are for humans and may change. */
 export type StoreErrorCode =
-  | 'STORE_UNREACHABLE'
+  | 'STORE_UNAVAILABLE'
   | 'STORE_MIGRATION_FAILED'
   | 'STORE_INVALID_CONFIG'
   | 'SLOT_TAKEN'

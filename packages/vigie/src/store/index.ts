@@ -44,7 +44,7 @@ export interface Store extends Repos {
   readonly kind: StoreKind;
   /** For transactions across repositories: `db.transaction().execute((tx) => fn(createRepos(tx)))`. */
   readonly db: Kysely<Database>;
-  /** Throws StoreError STORE_UNREACHABLE if the database does not answer within the timeout. */
+  /** Throws StoreError STORE_UNAVAILABLE if the database does not answer within the timeout. */
   ping(): Promise<void>;
   /** Closes connections; safe to call twice. */
   close(): Promise<void>;
@@ -128,7 +128,7 @@ interface Target {
   where: string;
 }
 
-/** Runs `select 1`, bounded by `timeoutMs`; any failure becomes STORE_UNREACHABLE. */
+/** Runs `select 1`, bounded by `timeoutMs`; any failure becomes STORE_UNAVAILABLE. */
 async function pingDb(db: Kysely<Database>, timeoutMs: number, target: Target, secrets: string[]): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
@@ -146,7 +146,7 @@ async function pingDb(db: Kysely<Database>, timeoutMs: number, target: Target, s
   }
 }
 
-/** Builds STORE_UNREACHABLE with a hint fitted to the driver's error, minus any secret. */
+/** Builds STORE_UNAVAILABLE with a hint fitted to the driver's error, minus any secret. */
 function unreachable(err: unknown, target: Target, secrets: string[]): StoreError {
   const e = (err ?? {}) as { message?: string; code?: string };
   const code = typeof e.code === 'string' ? e.code : undefined;
@@ -160,7 +160,7 @@ function unreachable(err: unknown, target: Target, secrets: string[]): StoreErro
         : code === '3D000'
           ? 'Create that database, or fix its name in DATABASE_URL.'
           : 'Check DATABASE_URL (host, port, database) and that PostgreSQL is running and reachable.';
-  return new StoreError('STORE_UNREACHABLE', `Cannot reach the store (${target.where}): ${reason}. ${hint}`, code);
+  return new StoreError('STORE_UNAVAILABLE', `Cannot reach the store (${target.where}): ${reason}. ${hint}`, code);
 }
 
 /** Ensures nothing thrown out of openStore carries a secret, and every failure is a StoreError. */

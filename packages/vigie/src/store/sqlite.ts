@@ -47,7 +47,7 @@ export function openSqlite(dataDir: string, logger?: Logger): { dialect: SqliteD
     db?.close();
     const reason = err instanceof Error ? err.message : String(err);
     throw new StoreError(
-      'STORE_UNREACHABLE',
+      'STORE_UNAVAILABLE',
       `Cannot open the SQLite store at ${file}: ${reason}. Check that dataDir is writable by this user and that vigie.db is a Vigie database.`,
       (err as { code?: string }).code,
     );

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { VigieConfig } from '../config/load.js';
-import { VigieError } from '../errors.js';
+import { ForeignError, isErrorCode, VigieError } from '../errors.js';
 import { createHttpApp } from '../http/app.js';
 import { sendError } from '../http/errors.js';
 import type { Logger } from '../observability/logger.js';
@@ -161,12 +161,12 @@ function typeLabel(type: string): string {
  * string `code` and a numeric `httpStatus` (4xx/5xx) keeps them, e.g. an upstream block as
  * `{ code: 'UPSTREAM_FORBIDDEN', httpStatus: 403 }`, which the coordinator bans on.
  */
-function toVigieError(err: unknown, type: string): VigieError {
+function toVigieError(err: unknown, type: string): VigieError | ForeignError {
   if (err instanceof VigieError) return err;
   const e = err as { code?: unknown; httpStatus?: unknown; message?: unknown };
   const message = typeof e?.message === 'string' ? e.message : String(err);
   if (typeof e?.code === 'string' && /^[A-Z][A-Z0-9_]{1,63}$/.test(e.code) && typeof e.httpStatus === 'number' && e.httpStatus >= 400 && e.httpStatus <= 599) {
-    return new VigieError(e.code, message, e.httpStatus, { cause: err });
+    return isErrorCode(e.code) ? new VigieError(e.code, message, e.httpStatus, { cause: err }) : new ForeignError(e.code, message, e.httpStatus, { cause: err });
   }
   return new VigieError('COMMAND_FAILED', `The "${type}" command failed: ${message}`, 500, { cause: err });
 }

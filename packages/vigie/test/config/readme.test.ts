@@ -1,15 +1,30 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { renderConfigTable } from '../../src/config/docs.js';
+import { ERROR_CATALOGUE, renderErrorTable } from '../../src/errors.js';
 import { SETTINGS } from '../../src/config/settings.js';
 
+const readme = readFileSync(new URL('../../../../README.md', import.meta.url), 'utf8');
+
+/** The text between a generated section's markers. */
+function section(name: string): string {
+  const begin = readme.indexOf('-->', readme.indexOf(`<!-- ${name}:begin`)) + 3;
+  const end = readme.indexOf(`<!-- ${name}:end -->`);
+  expect(end).toBeGreaterThan(begin);
+  return readme.slice(begin, end).trim();
+}
+
+describe('README error codes', () => {
+  it('are the ones generated from the catalogue (run scripts/update-readme-config.mjs after a change)', () => {
+    expect(section('error-codes')).toBe(renderErrorTable().trim());
+    for (const code of Object.keys(ERROR_CATALOGUE)) expect(section('error-codes')).toContain(`\`${code}\``);
+  });
+});
+
 describe('README config table', () => {
-  const readme = readFileSync(new URL('../../../../README.md', import.meta.url), 'utf8');
 
   it('is the one generated from the settings (run scripts/update-readme-config.mjs after a change)', () => {
-    const begin = readme.indexOf('-->', readme.indexOf('<!-- config-table:begin')) + 3;
-    const end = readme.indexOf('<!-- config-table:end -->');
-    expect(readme.slice(begin, end).trim()).toBe(renderConfigTable().trim());
+    expect(section('config-table')).toBe(renderConfigTable().trim());
   });
 
   it('documents every seed env name', () => {

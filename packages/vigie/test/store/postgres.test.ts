@@ -38,11 +38,11 @@ async function openError(opts: Parameters<typeof openStore>[0]): Promise<StoreEr
 }
 
 describe('PostgreSQL connection errors (no server needed)', () => {
-  it('throws STORE_UNREACHABLE quickly for a closed port, without the password', async () => {
+  it('throws STORE_UNAVAILABLE quickly for a closed port, without the password', async () => {
     const started = Date.now();
     const err = await openError({ dataDir, databaseUrl: 'postgres://u:secretpw@127.0.0.1:1/x' });
     expect(Date.now() - started).toBeLessThan(3000);
-    expect(err).toMatchObject({ name: 'StoreError', code: 'STORE_UNREACHABLE' });
+    expect(err).toMatchObject({ name: 'StoreError', code: 'STORE_UNAVAILABLE' });
     expect(err.message).toContain('DATABASE_URL');
     expect(err.message).toContain('postgres://u:***@127.0.0.1:1/x');
     for (const text of [err.message, String(err.stack), JSON.stringify(err)]) expect(text).not.toContain('secretpw');
@@ -50,7 +50,7 @@ describe('PostgreSQL connection errors (no server needed)', () => {
 
   it('redacts a percent-encoded password in every form', async () => {
     const err = await openError({ dataDir, databaseUrl: 'postgres://u:p%40ss%3Aw0rd@127.0.0.1:1/x' });
-    expect(err.code).toBe('STORE_UNREACHABLE');
+    expect(err.code).toBe('STORE_UNAVAILABLE');
     expect(err.message).not.toContain('p%40ss%3Aw0rd');
     expect(err.message).not.toContain('p@ss:w0rd');
   });
@@ -64,7 +64,7 @@ describe('PostgreSQL connection errors (no server needed)', () => {
       const started = Date.now();
       const err = await openError({ dataDir, databaseUrl: `postgres://u:secretpw@127.0.0.1:${port}/x`, connectTimeoutMs: 300 });
       expect(Date.now() - started).toBeLessThan(2500);
-      expect(err.code).toBe('STORE_UNREACHABLE');
+      expect(err.code).toBe('STORE_UNAVAILABLE');
       expect(err.message).not.toContain('secretpw');
     } finally {
       for (const s of sockets) s.destroy();
@@ -104,19 +104,19 @@ describe.skipIf(!url)('PostgreSQL store', () => {
       }
     });
 
-    it('throws STORE_UNREACHABLE naming the problem for an unknown role or database, without the password', async () => {
+    it('throws STORE_UNAVAILABLE naming the problem for an unknown role or database, without the password', async () => {
       const u = new URL(url!);
       u.username = 'no_such_role';
       u.password = 'secretpw';
       const role = await openError({ dataDir, databaseUrl: u.toString() });
-      expect(role.code).toBe('STORE_UNREACHABLE');
+      expect(role.code).toBe('STORE_UNAVAILABLE');
       expect(role.message).not.toContain('secretpw');
       expect(role.message).toMatch(/user and password/);
 
       const d = new URL(url!);
       d.pathname = '/no_such_database_vigie';
       const db = await openError({ dataDir, databaseUrl: d.toString() });
-      expect(db.code).toBe('STORE_UNREACHABLE');
+      expect(db.code).toBe('STORE_UNAVAILABLE');
       expect(db.message).toMatch(/Create that database/);
     });
 

@@ -45,20 +45,20 @@ describe('SQLite store specifics', () => {
     }
   });
 
-  it('throws STORE_UNREACHABLE when dataDir cannot be created', async () => {
+  it('throws STORE_UNAVAILABLE when dataDir cannot be created', async () => {
     const file = join(root, 'a-file');
     writeFileSync(file, '');
     const err = (await openStore({ dataDir: join(file, 'sub') }).catch((e: unknown) => e)) as StoreError;
-    expect(err).toMatchObject({ name: 'StoreError', code: 'STORE_UNREACHABLE' });
+    expect(err).toMatchObject({ name: 'StoreError', code: 'STORE_UNAVAILABLE' });
     expect(err.message).toMatch(/dataDir/);
   });
 
-  it('throws STORE_UNREACHABLE for a vigie.db that is not a database', async () => {
+  it('throws STORE_UNAVAILABLE for a vigie.db that is not a database', async () => {
     const dir = freshDir();
     await openStore({ dataDir: dir }).then((s) => s.close());
     for (const f of ['vigie.db', 'vigie.db-wal', 'vigie.db-shm']) rmSync(join(dir, f), { force: true });
     writeFileSync(join(dir, 'vigie.db'), 'not a database, just some text that is long enough to have a header'.repeat(20));
-    await expect(openStore({ dataDir: dir })).rejects.toMatchObject({ code: 'STORE_UNREACHABLE' });
+    await expect(openStore({ dataDir: dir })).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });
   });
 
   it('throws STORE_MIGRATION_FAILED and rolls the whole migration back', async () => {

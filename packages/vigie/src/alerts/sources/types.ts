@@ -1,5 +1,5 @@
 import type { Dispatcher } from 'undici';
-import { VigieError } from '../../errors.js';
+import { VigieError, type ErrorCode } from '../../errors.js';
 import type { Alert } from '../../store/index.js';
 import type { Item } from '../types.js';
 
@@ -35,15 +35,7 @@ export interface SourceFactory {
   create(name: string, definition: unknown, opts: SourceFactoryOptions): Source;
 }
 
-export type UpstreamErrorCode = 'UPSTREAM_FORBIDDEN' | 'UPSTREAM_RATE_LIMITED' | 'UPSTREAM_ERROR' | 'UPSTREAM_TIMEOUT';
-
-/** The answer a worker gives for each upstream failure: 403 makes the coordinator ban the worker. */
-const HTTP_STATUS: Record<UpstreamErrorCode, number> = {
-  UPSTREAM_FORBIDDEN: 403,
-  UPSTREAM_RATE_LIMITED: 429,
-  UPSTREAM_ERROR: 502,
-  UPSTREAM_TIMEOUT: 504,
-};
+export type UpstreamErrorCode = Extract<ErrorCode, `UPSTREAM_${string}`>;
 
 /**
  * A source (or any upstream a worker calls) failed. `status` is the upstream's own HTTP status
@@ -57,7 +49,7 @@ export class UpstreamError extends VigieError {
   readonly retryAfterMs: number | undefined;
 
   constructor(code: UpstreamErrorCode, message: string, opts: { status?: number | null; retryAfterMs?: number; cause?: unknown } = {}) {
-    super(code, message, HTTP_STATUS[code], opts.cause === undefined ? undefined : { cause: opts.cause });
+    super(code, message, undefined, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.code = code;
     this.status = opts.status ?? null;
     this.retryAfterMs = opts.retryAfterMs;
