@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { VigieConfig } from '../config/load.js';
-import { VigieError } from '../errors.js';
+import { ForeignError, isErrorCode, VigieError } from '../errors.js';
 import { createLogger } from '../observability/logger.js';
 import { action, configFrom, onShutdownSignal } from './common.js';
 
@@ -218,7 +218,8 @@ async function askMonitor(config: VigieConfig, statusFile: string, command: 'act
   }
   const body = (await res.json().catch(() => ({}))) as Record<string, unknown>;
   if (!res.ok) {
-    throw new VigieError(typeof body.error === 'string' ? body.error : 'REQUEST_FAILED', typeof body.message === 'string' ? body.message : `HTTP ${res.status}`, res.status);
+    const message = typeof body.message === 'string' ? body.message : `HTTP ${res.status}`;
+    throw isErrorCode(body.error) ? new VigieError(body.error, message, res.status) : new ForeignError(typeof body.error === 'string' ? body.error : 'REQUEST_FAILED', message, res.status);
   }
   return { ...body, monitor: 'running (the monitor runs the steps)' };
 }

@@ -17,6 +17,10 @@ export const workerEntrySchema = z
     name: z.string().min(1).max(200).optional(),
     region: z.string().min(1).max(64).optional(),
     url: z.string().refine((u) => URL.canParse(u) && /^https?:$/.test(new URL(u).protocol), 'expected an http or https URL'),
+    /** Fly app of the worker's machine, for the `fly` failover provider (default FLY_APP). */
+    flyApp: z.string().regex(/^[a-z0-9-]{1,63}$/, 'a Fly app name: lowercase letters, digits and dashes').optional(),
+    /** Fly machine id of the worker; unset: the app's single machine. */
+    machineId: z.string().regex(/^[0-9a-z]{1,32}$/, 'a Fly machine id: lowercase letters and digits (`fly machine list`)').optional(),
   })
   .strict();
 export type WorkerEntry = z.infer<typeof workerEntrySchema>;
@@ -135,7 +139,7 @@ function parseWorkers(value: unknown, file: string): WorkerEntry[] {
     const issue = parsed.error.issues[0]!;
     throw new ConfigError(
       `Invalid workers[${issue.path.join('.')}] in ${file}: ${issue.message}. ` +
-        'Each worker is { "id": "worker-fr", "name": "Worker FR", "region": "cdg", "url": "http://127.0.0.2:8081" }.',
+        'Each worker is { "id": "worker-fr", "name": "Worker FR", "region": "cdg", "url": "http://127.0.0.2:8081" }, plus "flyApp" and "machineId" for a worker on Fly.io.',
     );
   }
   const seen = new Set<string>();

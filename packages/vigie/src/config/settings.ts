@@ -149,6 +149,8 @@ export const SETTINGS = {
     doc: 'Fly Machines API base URL (inside Fly: http://_api.internal:4280/v1).' }),
   flyApp: setting({ env: 'FLY_APP', kind: str(), group: 'failover',
     doc: 'Fly app of the workers (failover) or of the standby (standby monitor).' }),
+  flyWorkerUrlTemplate: setting({ env: 'FLY_WORKER_URL_TEMPLATE', kind: str(), default: 'http://{machineId}.vm.{app}.internal:8081', group: 'failover',
+    doc: 'URL of a worker on a Fly machine, after a failover step gave it a new machine: `{machineId}`, `{app}`, `{region}` and `{privateIp}` are replaced. The default reaches the machine over Fly\'s private network (6PN) from a coordinator in the same organisation.' }),
 
   // lock and config store
   redisUrl: setting({ env: 'REDIS_URL', kind: url(['redis', 'rediss']), group: 'lock', secret: 'url',

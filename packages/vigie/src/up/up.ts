@@ -5,7 +5,8 @@ import { ConfigError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import { localApiKey } from './api-key.js';
 import { prepareDemo, type DemoOptions } from './demo.js';
-import { LocalWorker } from './local-worker.js';
+import { LocalWorker, waitForHealth } from './local-worker.js';
+import { LocalFleetSupervisor } from './supervisor.js';
 
 const VIGIE_BIN = fileURLToPath(new URL('../../bin/vigie.js', import.meta.url));
 
@@ -22,6 +23,8 @@ export interface UpOptions {
 export interface RunningFleet {
   coordinator: RunningCoordinator;
   workers: LocalWorker[];
+  /** Restarts and relocates the workers: what the `local` machine provider drives. */
+  supervisor: LocalFleetSupervisor;
   apiKey: string;
   stop(): Promise<void>;
 }
@@ -51,14 +54,15 @@ export async function up(baseConfig: VigieConfig, logger: Logger, opts: UpOption
       region: `local-${i + 1}`,
       host,
       port: opts.workerPort,
-      args: [VIGIE_BIN, ...(workerConfig ? ['--config', workerConfig] : []), 'worker', '--id', id, '--name', `Worker ${i + 1}`, '--region', `local-${i + 1}`, '--host', host, '--port', String(opts.workerPort), ...config.plugins.flatMap((p) => ['--plugin', p])],
+      args: [VIGIE_BIN, ...(workerConfig ? ['--config', workerConfig] : []), 'worker', '--id', id, '--name', `Worker ${i + 1}`, '--region', `local-${i + 1}`, '--port', String(opts.workerPort), ...config.plugins.flatMap((p) => ['--plugin', p])],
       env: { ...process.env, VIGIE_API_KEY: key, VIGIE_DATA_DIR: config.dataDir, ...(config.databaseUrl ? { DATABASE_URL: config.databaseUrl } : {}), LOG_LEVEL: config.logLevel },
     };
   });
   const workers = specs.map((s) => new LocalWorker(s, logger));
   for (const w of workers) w.start();
   // The coordinator's first health round runs at start: give the workers a moment to listen.
-  await waitForWorkers(specs.map((s) => `http://${s.host}:${s.port}`), 15_000);
+  await Promise.all(workers.map((w) => waitForHealth(w.url, 15_000)));
+  const supervisor = new LocalFleetSupervisor(workers, { graceMs: config.shutdownGraceMs, readyTimeoutMs: Math.max(config.failoverReadyWaitMs, 5_000) });
 
   const coordinatorConfig: VigieConfig = {
     ...config,
@@ -88,6 +92,7 @@ export async function up(baseConfig: VigieConfig, logger: Logger, opts: UpOption
   return {
     coordinator,
     workers,
+    supervisor,
     apiKey: key,
     stop: async () => {
       for (const w of workers) w.hold();
@@ -96,21 +101,4 @@ export async function up(baseConfig: VigieConfig, logger: Logger, opts: UpOption
       await demo?.close();
     },
   };
-}
-
-async function waitForWorkers(urls: string[], timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  await Promise.all(
-    urls.map(async (url) => {
-      while (Date.now() < deadline) {
-        try {
-          const res = await fetch(`${url}/api/health`, { signal: AbortSignal.timeout(1000) });
-          if (res.ok) return;
-        } catch {
-          // not listening yet
-        }
-        await new Promise((r) => setTimeout(r, 150));
-      }
-    }),
-  );
 }

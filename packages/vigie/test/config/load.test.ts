@@ -73,6 +73,16 @@ describe('loadConfig', () => {
     expect(c.configFile).toBe(join(cwd, 'w.json'));
   });
 
+  it('reads a worker\'s Fly app and machine id, and rejects malformed ones', () => {
+    const entry = { id: 'w1', url: 'http://127.0.0.2:8081', flyApp: 'vigie-workers', machineId: '3d8d9014b32058' };
+    const c = loadConfig({ cwd: folder({ 'vigie.config.json': JSON.stringify({ workers: [entry] }) }), env: {} });
+    expect(c.workers).toEqual([entry]);
+    const bad = folder({ 'vigie.config.json': JSON.stringify({ workers: [{ ...entry, flyApp: 'Vigie Workers' }] }) });
+    expect(fail(() => loadConfig({ cwd: bad, env: {} }))).toMatch(/workers\[0\.flyApp\].*Fly app name/);
+    const badId = folder({ 'vigie.config.json': JSON.stringify({ workers: [{ ...entry, machineId: 'x/../y' }] }) });
+    expect(fail(() => loadConfig({ cwd: badId, env: {} }))).toMatch(/workers\[0\.machineId\]/);
+  });
+
   it('names the key, the value and what is allowed for a bad env value', () => {
     const msg = fail(() => loadConfig({ cwd: folder(), env: { LB_STRATEGY: 'fastest' } }));
     expect(msg).toContain('LB_STRATEGY');

@@ -68,6 +68,11 @@ export class FakeFlyServer {
     this.faults.push({ ...fault, count: fault.count ?? 1 });
   }
 
+  /** Drops every fault still queued. */
+  clearFaults(): void {
+    this.faults.length = 0;
+  }
+
   /** Calls answered so far, oldest first. */
   calls(): FakeCall[] {
     return [...this.log];
@@ -164,6 +169,10 @@ export class FakeFlyServer {
       if (!valid) throw new FakeFlyRefusal(400, { error: 'expected { kind: "status", status, count?, retryAfterS?, match? } or { kind: "slow", delayMs, count?, match? }' });
       this.inject(f);
       return { queued: this.faults.length };
+    });
+    app.delete('/__fake/faults', async () => {
+      this.clearFaults();
+      return { queued: 0 };
     });
     app.put<{ Body: { regions?: string[] } }>('/__fake/capacity', async (req) => {
       const regions = req.body?.regions;
