@@ -142,7 +142,7 @@ export const SETTINGS = {
   failoverReadyWaitMs: setting({ env: 'FAILOVER_READY_WAIT_MS', kind: int(0), default: 30_000, group: 'failover',
     doc: 'After a failover, how long a worker rests before it is used again.' }),
   machineProvider: setting({ env: 'MACHINE_PROVIDER', kind: oneOf(['local', 'fly', 'dry-run']), default: 'local', group: 'failover',
-    doc: '`local` restarts local worker processes; `fly` drives Fly.io Machines; `dry-run` only logs.' }),
+    doc: '`local` restarts local worker processes; `fly` drives Fly.io Machines; `dry-run` only logs. For `vigie standby`: `local` runs STANDBY_START_COMMAND, `fly` starts a stopped machine of FLY_APP (`dry-run` is refused).' }),
   flyApiToken: setting({ env: 'FLY_API_TOKEN', kind: str(), group: 'failover', secret: 'whole',
     doc: 'Fly.io API token (`fly tokens create`), for the `fly` provider and the standby.' }),
   flyApiUrl: setting({ env: 'FLY_API_URL', kind: url(['http', 'https']), default: 'https://api.machines.dev/v1', group: 'failover',
