@@ -89,6 +89,23 @@ export const ERROR_CATALOGUE = {
   CONFIG_STORE_CORRUPT: spec(500, 'config', 'Fix or remove the run-time settings file the message names.'),
   NOTIFY_TIMEOUT: spec(504, 'config', 'The notification target is slow; it is retried. Raise NOTIFY_SEND_TIMEOUT_MS if it keeps happening.'),
 
+  // Machine providers: the steps of the failover ladder (remediation/providers).
+  PROVIDER_EXHAUSTED: spec(409, 'failover', 'No region, app or address is left to move the worker to: add regions to FAILOVER_REGIONS or apps to FAILOVER_APPS.'),
+  PROVIDER_TARGET_INVALID: spec(400, 'failover', 'Give the worker what the provider needs (flyApp and machineId for fly), as the message says.'),
+  PROVIDER_UNKNOWN_WORKER: spec(404, 'failover', 'The local provider heals the workers of `vigie up` only: use MACHINE_PROVIDER=fly or dry-run for other workers.'),
+  PROVIDER_BUSY: spec(409, 'failover', 'A step is already running on this worker: wait for it to end.'),
+  PROVIDER_NOT_READY: spec(504, 'failover', 'The worker did not answer its health check after the step: see its log.'),
+  FLY_NOT_CONFIGURED: spec(400, 'failover', 'Set FLY_API_TOKEN (`fly tokens create deploy -a <app>`).'),
+  FLY_UNAUTHORIZED: spec(502, 'failover', 'Check FLY_API_TOKEN: expired, revoked, or not allowed on this app.'),
+  FLY_NOT_FOUND: spec(404, 'failover', 'Check the worker\'s flyApp and machineId (`fly machine list -a <app>`).'),
+  FLY_CAPACITY: spec(503, 'failover', 'Fly has no room in that region now: add regions to FAILOVER_REGIONS, or try later.'),
+  FLY_LEASE_HELD: spec(409, 'failover', 'Another process (a deploy, another coordinator) holds the machine\'s lease: try again once it is released or lapses.'),
+  FLY_RATE_LIMITED: spec(503, 'failover', 'Fly rate-limited the calls through every retry: space the steps (FAILOVER_COOLDOWN_MS) and try again.'),
+  FLY_UNAVAILABLE: spec(502, 'failover', 'Fly\'s API failed, or could not be reached, through every retry: check FLY_API_URL and status.flyio.net.'),
+  FLY_TIMEOUT: spec(504, 'failover', 'Fly did not answer, or the machine did not reach the state, in time: the step can be tried again.'),
+  FLY_API_ERROR: spec(502, 'failover', 'Fly refused the request: the message has its reason and fly-request-id.'),
+  FLY_MACHINE_AMBIGUOUS: spec(409, 'failover', 'The worker\'s app has several machines: set machineId in the worker\'s entry.'),
+
   // The primary/standby monitor (vigie standby, docs/standby.md).
   STANDBY_COMMAND_REFUSED: spec(409, 'failover', 'Check `vigie standby status`: deactivate needs an active standby, and a failover or fail-back in progress must end first.'),
   STANDBY_MONITOR_UNREACHABLE: spec(503, 'failover', 'A monitor holds the lock but its endpoint does not answer: check it runs (standby.log), or stop it and run the command again.'),

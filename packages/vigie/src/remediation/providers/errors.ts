@@ -1,15 +1,7 @@
-import { VigieError } from '../../errors.js';
+import { VigieError, type ErrorCode } from '../../errors.js';
 
-/** Codes every provider may throw, beside its own (FLY_* for `fly`). */
-export type ProviderErrorCode = 'PROVIDER_EXHAUSTED' | 'PROVIDER_TARGET_INVALID' | 'PROVIDER_UNKNOWN_WORKER' | 'PROVIDER_BUSY' | 'PROVIDER_NOT_READY';
-
-const HTTP_STATUS: Record<ProviderErrorCode, number> = {
-  PROVIDER_EXHAUSTED: 409,
-  PROVIDER_TARGET_INVALID: 400,
-  PROVIDER_UNKNOWN_WORKER: 404,
-  PROVIDER_BUSY: 409,
-  PROVIDER_NOT_READY: 504,
-};
+/** Codes every provider may throw, beside its own (FLY_* for `fly`); statuses and advice are the catalogue's. */
+export type ProviderErrorCode = Extract<ErrorCode, `PROVIDER_${string}`>;
 
 /**
  * A step that could not be tried: nowhere left to go (`PROVIDER_EXHAUSTED`: every region full
@@ -18,5 +10,5 @@ const HTTP_STATUS: Record<ProviderErrorCode, number> = {
  * one already in a step (`PROVIDER_BUSY`), or one that did not come back healthy (`PROVIDER_NOT_READY`).
  */
 export function providerError(code: ProviderErrorCode, message: string, cause?: unknown): VigieError {
-  return new VigieError(code, message, HTTP_STATUS[code], cause === undefined ? undefined : { cause });
+  return new VigieError(code, message, undefined, cause === undefined ? undefined : { cause });
 }

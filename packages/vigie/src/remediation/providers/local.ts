@@ -81,14 +81,18 @@ export class LocalProvider implements MachineProvider {
 
   private async move(target: ProviderTarget, pool: readonly string[], what: string, ctx: StepContext): Promise<{ from: string; to: string; url: string }> {
     const from = this.hostOf(target);
-    const inUse = this.opts.supervisor.hostsInUse();
-    const to = pool.find((h) => h !== from && !inUse.has(h) && !this.left.has(h));
+    const to = nextFreeAddress(pool, from, this.opts.supervisor.hostsInUse(), this.left);
     if (!to) throw providerError('PROVIDER_EXHAUSTED', `No free loopback address left in the ${what} pool for worker ${target.workerId}.`);
     const { url } = await this.opts.supervisor.relocate(target.workerId, to, ctx.signal);
     this.left.add(from);
     ctx.logger.info({ provider: 'local', workerId: target.workerId, from, to }, `local worker moved to ${to}`);
     return { from, to, url };
   }
+}
+
+/** The first address of `pool` that is not `current`, not in use and not one a worker left (presumably blocked). */
+export function nextFreeAddress(pool: readonly string[], current: string, inUse: ReadonlySet<string>, left: ReadonlySet<string>): string | undefined {
+  return pool.find((h) => h !== current && !inUse.has(h) && !left.has(h));
 }
 
 /** The target's fields a step leaves as they are. */

@@ -1,5 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { backoffDelay, parseRetryAfter, type BackoffOptions } from '@vigie/client';
+import { errorSpec } from '../../../errors.js';
 import type { Logger } from '../../../observability/logger.js';
 import { describeFetchError } from '../../../notify/http.js';
 import { scrubValues } from '../../../observability/secrets.js';
@@ -260,19 +261,7 @@ export class FlyMachinesApi {
     const details = { requestId: answer.requestId, status: answer.status, call };
     const rid = answer.requestId ? ` (fly-request-id ${answer.requestId})` : '';
     const code: FlyErrorCode = classify(answer.status, body);
-    const advice: Record<FlyErrorCode, string> = {
-      FLY_NOT_CONFIGURED: '',
-      FLY_UNAUTHORIZED: 'check FLY_API_TOKEN (expired, revoked, or not allowed on this app).',
-      FLY_NOT_FOUND: 'check the app name and machine id (`fly machine list -a <app>`).',
-      FLY_CAPACITY: 'Fly has no room in that region now: try another region.',
-      FLY_LEASE_HELD: 'another process holds this machine\'s lease (a deploy, another coordinator): try again when it is released or lapses.',
-      FLY_RATE_LIMITED: 'Fly rate-limited the calls and kept doing so through the retries: slow down and try again.',
-      FLY_UNAVAILABLE: 'Fly failed through every retry: try again later (status.flyio.net).',
-      FLY_TIMEOUT: 'Fly did not finish in time: the step can be tried again.',
-      FLY_API_ERROR: 'Fly refused the request.',
-      FLY_MACHINE_AMBIGUOUS: '',
-    };
-    return new FlyApiError(code, `Fly API ${call} failed: ${answer.status} ${said}${rid}; ${advice[code]}`, details);
+    return new FlyApiError(code, `Fly API ${call} failed: ${answer.status} ${said}${rid}. ${errorSpec(code).todo}`, details);
   }
 
   /** Removes the token from a text that came from elsewhere (an error body, a network error). */

@@ -1,34 +1,11 @@
-import { VigieError } from '../../../errors.js';
+import { VigieError, type ErrorCode } from '../../../errors.js';
 
 /**
- * Stable codes of the Fly Machines client. Scripts and the failover ladder match on them:
- * `FLY_CAPACITY` means "try another region", `FLY_LEASE_HELD` "someone else is acting on this
- * machine, wait", the others are failures of the step.
+ * Stable codes of the Fly Machines client (in the catalogue, errors.ts). Scripts and the
+ * failover ladder match on them: `FLY_CAPACITY` means "try another region", `FLY_LEASE_HELD`
+ * "someone else is acting on this machine, wait", the others are failures of the step.
  */
-export type FlyErrorCode =
-  | 'FLY_NOT_CONFIGURED'
-  | 'FLY_UNAUTHORIZED'
-  | 'FLY_NOT_FOUND'
-  | 'FLY_CAPACITY'
-  | 'FLY_LEASE_HELD'
-  | 'FLY_RATE_LIMITED'
-  | 'FLY_UNAVAILABLE'
-  | 'FLY_TIMEOUT'
-  | 'FLY_API_ERROR'
-  | 'FLY_MACHINE_AMBIGUOUS';
-
-const HTTP_STATUS: Record<FlyErrorCode, number> = {
-  FLY_NOT_CONFIGURED: 400,
-  FLY_UNAUTHORIZED: 502,
-  FLY_NOT_FOUND: 404,
-  FLY_CAPACITY: 503,
-  FLY_LEASE_HELD: 409,
-  FLY_RATE_LIMITED: 503,
-  FLY_UNAVAILABLE: 502,
-  FLY_TIMEOUT: 504,
-  FLY_API_ERROR: 502,
-  FLY_MACHINE_AMBIGUOUS: 409,
-};
+export type FlyErrorCode = Extract<ErrorCode, `FLY_${string}`>;
 
 /** A failed Fly API call: a stable code, the call, and Fly's request id to quote to Fly's support. */
 export class FlyApiError extends VigieError {
@@ -47,7 +24,7 @@ export class FlyApiError extends VigieError {
     } = {},
     options?: { cause?: unknown },
   ) {
-    super(code, message, HTTP_STATUS[code], options);
+    super(code, message, undefined, options);
   }
 }
 
