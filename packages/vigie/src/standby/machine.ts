@@ -78,7 +78,9 @@ export type StandbyEvent =
   /** An operator asked for the standby (`vigie standby activate`): it stays until `deactivate`. */
   | { type: 'activate' }
   /** An operator asked to stop the standby (`vigie standby deactivate`). */
-  | { type: 'deactivate' };
+  | { type: 'deactivate' }
+  /** The standby recorded as active is not running (found on start-up): start it again. */
+  | { type: 'standby-lost' };
 
 /** What the monitor does next: check the primary after `inMs`, or run `step` now. */
 export type NextAction = { kind: 'check'; inMs: number } | { kind: 'step'; step: FailoverStep | FailbackStep };
@@ -151,6 +153,14 @@ export function decide(state: StandbyState, event: StandbyEvent, now: number, t:
       if (state.name === 'primary-active' || state.name === 'confirming') return failover('manual', true);
       if (state.name === 'failing-over' || state.name === 'standby-active') return { ...stay(), state: { ...state, hold: true } };
       return stay('a fail-back is in progress; run `vigie standby activate` again once it has ended');
+    case 'standby-lost':
+      if (state.name !== 'standby-active') return stay();
+      // Back to the activation step of the same failover: no new sync (the primary is down or
+      // was, and its state went out already), one more announcement only if it is a new failover.
+      return to(
+        { name: 'failing-over', since: now, id: state.id, step: 'activate', reason: state.hold ? 'manual' : 'primary-down', hold: state.hold },
+        { kind: 'step', step: 'activate' },
+      );
     case 'deactivate':
       if (state.name === 'standby-active') {
         return to({ name: 'failing-back', since: now, id: state.id, step: 'sync-back', reason: 'manual' }, { kind: 'step', step: 'sync-back' });

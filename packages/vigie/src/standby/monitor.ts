@@ -76,7 +76,6 @@ export class StandbyMonitor {
   private wakeUp: (() => void) | undefined;
   private loop: Promise<void> | undefined;
   private persisting: Promise<void> = Promise.resolve();
-  private readonly settledWaiters = new Set<() => void>();
   private readonly clock: () => number;
   private readonly log: Logger;
 
@@ -88,7 +87,23 @@ export class StandbyMonitor {
   /** Loads the status file (or starts as primary-active) and starts the loop where the state left off. */
   async start(): Promise<void> {
     await this.load();
+    await this.recheckStandby();
     this.loop = this.run();
+  }
+
+  /** A standby recorded as active that no longer runs (it crashed, or was stopped by hand) is started again. */
+  private async recheckStandby(): Promise<void> {
+    if (this.status.state.name !== 'standby-active') return;
+    let running;
+    try {
+      running = await this.opts.activator.inspect(AbortSignal.any([this.stopper.signal, AbortSignal.timeout(this.opts.checkTimeoutMs * 3)]));
+    } catch (err) {
+      this.log.warn({ err }, 'could not look at the standby on start-up; assuming it still runs');
+      return;
+    }
+    if (running) return;
+    this.log.warn({ machine: this.status.machine }, 'the standby recorded as active is not running; starting it again');
+    await this.apply(decide(this.status.state, { type: 'standby-lost' }, this.clock(), this.opts.timing));
   }
 
   /** Loads the status file without running anything (for commands run without a monitor). */
@@ -152,12 +167,6 @@ export class StandbyMonitor {
     return { state: this.status.state };
   }
 
-  /** Resolves once the state is stable (primary-active, confirming or standby-active), or the monitor stops. */
-  settled(): Promise<void> {
-    if (!isTransition(this.status.state) || this.stopper.signal.aborted) return Promise.resolve();
-    return new Promise((resolve) => this.settledWaiters.add(resolve));
-  }
-
   /** Runs the pending steps, without checks, until the state is stable (for CLI commands without a monitor). */
   async runSteps(): Promise<void> {
     while (this.next.kind === 'step' && !this.stopper.signal.aborted) await this.stepOnce(this.next.step);
@@ -178,7 +187,6 @@ export class StandbyMonitor {
         await this.stepOnce(next.step);
       }
     }
-    for (const w of this.settledWaiters) w();
   }
 
   private async stepOnce(step: FailoverStep | FailbackStep): Promise<void> {
@@ -327,10 +335,6 @@ export class StandbyMonitor {
     if (d.next.kind === 'check') this.dueAt = this.clock() + d.next.inMs;
     this.showState();
     await this.persist();
-    if (!isTransition(d.state)) {
-      for (const w of this.settledWaiters) w();
-      this.settledWaiters.clear();
-    }
   }
 
   private showState(): void {
@@ -363,8 +367,4 @@ export class StandbyMonitor {
       this.wakeUp = done;
     });
   }
-}
-
-function isTransition(state: StandbyState): boolean {
-  return state.name === 'failing-over' || state.name === 'failing-back';
 }

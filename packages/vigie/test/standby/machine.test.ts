@@ -208,3 +208,17 @@ describe('standby state machine', () => {
     expect(standbyTiming(T)).toEqual(T);
   });
 });
+
+describe('standby state machine: a lost standby', () => {
+  it('goes back to the activation step of the same failover, keeping the hold', () => {
+    const s = new Sim();
+    s.send({ type: 'activate' });
+    s.steps();
+    const id = (s.state as { id: string }).id;
+    const d = s.send({ type: 'standby-lost' });
+    expect(d.state).toMatchObject({ name: 'failing-over', step: 'activate', id, hold: true, reason: 'manual' });
+    expect(d.next).toEqual({ kind: 'step', step: 'activate' });
+    const other = decide(initialState(0), { type: 'standby-lost' }, 0, T);
+    expect(other.state).toEqual(initialState(0));
+  });
+});

@@ -128,3 +128,30 @@ describe('standby monitor', () => {
     expect(activator.up).toBe(true);
   });
 });
+
+describe('standby monitor on start-up', () => {
+  it('starts again a standby recorded as active that is not running, announcing nothing new', async () => {
+    const activator = recordingActivator();
+    const first = await monitorWith({ activator });
+    await first.monitor.start();
+    await until(() => first.notices.length === 1, 'the failover notice', 15_000);
+    await first.monitor.stop();
+    activator.up = false; // the standby died while no monitor watched
+    const second = new StandbyMonitor({
+      statusFile: first.statusFile,
+      timing: { checkIntervalMs: 60_000, fastCheckIntervalMs: 50, failureThreshold: 2, recoveryThreshold: 2, minActiveMs: 0 },
+      primaryUrl: 'http://127.0.0.1:9/',
+      checkTimeoutMs: 500,
+      readyTimeoutMs: 1000,
+      activator,
+      notify: async (p) => void first.notices.push(p),
+      logger: quiet,
+    });
+    cleanups.push(() => second.stop());
+    await second.start();
+    await until(() => activator.up && second.snapshot().state.name === 'standby-active', 'the standby back', 10_000);
+    expect(activator.calls).toEqual(['activate', 'activate']);
+    // The announce step ran again with the same failover id: the outbox key makes it one message.
+    expect(first.notices.map((n) => n.id)).toEqual([first.notices[0]!.id, first.notices[0]!.id]);
+  });
+});
