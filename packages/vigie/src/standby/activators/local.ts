@@ -29,7 +29,6 @@ export interface LocalActivatorOptions {
 
 interface PidRecord {
   pid: number;
-  command: string;
   startedAt: number;
   /** Linux: the process's start time in clock ticks (/proc/<pid>/stat field 22), to tell a reused pid apart. */
   procStart?: string;
@@ -46,7 +45,7 @@ export function createLocalActivator(opts: LocalActivatorOptions): Activator {
   const inspect = async (): Promise<StandbyMachine | undefined> => {
     const rec = readPid(opts.pidFile);
     if (!rec || !groupAlive(rec)) return undefined;
-    return { provider: 'local', id: String(rec.pid), state: 'running', startedAt: rec.startedAt, detail: { command: rec.command } };
+    return view(rec);
   };
 
   return {
@@ -70,7 +69,7 @@ export function createLocalActivator(opts: LocalActivatorOptions): Activator {
         throw new VigieError('STANDBY_START_FAILED', 'STANDBY_START_COMMAND could not be started (/bin/sh missing?).', 500);
       }
       // Synchronously, before anything else can run: a monitor killed after this line finds the standby.
-      const rec: PidRecord = { pid, command: opts.command, startedAt: clock(), procStart: procStart(pid) };
+      const rec: PidRecord = { pid, startedAt: clock(), procStart: procStart(pid) };
       writePid(opts.pidFile, rec);
       child.unref();
       let exit: number | string | null | undefined;
@@ -84,7 +83,7 @@ export function createLocalActivator(opts: LocalActivatorOptions): Activator {
           500,
         );
       }
-      return { provider: 'local', id: String(pid), state: 'running', startedAt: rec.startedAt, detail: { command: opts.command } };
+      return view(rec);
     },
 
     async deactivate(signal) {
@@ -109,6 +108,11 @@ export function createLocalActivator(opts: LocalActivatorOptions): Activator {
       removePid(opts.pidFile);
     },
   };
+}
+
+/** What the status file and the log show: the pid, never the command (it may carry a secret inline). */
+function view(rec: PidRecord): StandbyMachine {
+  return { provider: 'local', id: String(rec.pid), state: 'running', startedAt: rec.startedAt };
 }
 
 function readPid(file: string): PidRecord | undefined {
