@@ -119,6 +119,8 @@ async function runMonitor(config: VigieConfig): Promise<void> {
               host: config.standbyHost,
               port: config.standbyPort,
               apiKeys: config.apiKey ?? [],
+              publicRead: config.publicRead,
+              timeouts: { headersMs: config.httpHeadersTimeoutMs, requestMs: config.httpRequestTimeoutMs },
               metrics: rt.metrics.registry,
               logger: rt.logger,
             });

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { alertInputSchema, alertPatchSchema, describeIssue } from '../alerts/schema.js';
 import { VigieError } from '../errors.js';
+import { intQuery } from '../http/request-guards.js';
 import type { Store } from '../store/index.js';
 
 export interface AlertRoutesDeps {
@@ -65,8 +66,7 @@ export function registerAlertRoutes(app: FastifyInstance, deps: AlertRoutesDeps)
   });
 
   app.get<{ Querystring: { limit?: string; alertId?: string } }>('/api/v1/matches', async (request) => {
-    const limit = request.query.limit === undefined ? 50 : Number(request.query.limit);
-    if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw new VigieError('INVALID_QUERY', 'limit must be an integer from 1 to 500.', 400);
+    const limit = intQuery('limit', request.query.limit, 50, 1, 500);
     return { matches: await store.matches.listRecent(limit, request.query.alertId ? { alertId: request.query.alertId } : {}) };
   });
 }

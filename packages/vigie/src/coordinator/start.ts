@@ -2,7 +2,7 @@ import { LiveConfig } from '../config/live.js';
 import { openConfigStore } from '../config-store/index.js';
 import type { VigieConfig } from '../config/load.js';
 import { createHttpApp } from '../http/app.js';
-import { createActiveGate } from '../standby/active-gate.js';
+import { createActiveGate } from './standby-gate.js';
 import { checkApiKeyConfig } from '../http/auth.js';
 import type { Logger } from '../observability/logger.js';
 import { createCoordinatorMetrics } from '../observability/metrics.js';
@@ -13,7 +13,9 @@ import { VERSION } from '../version.js';
 import { createMatchRecorder } from '../alerts/matches.js';
 import { outboxSenderFor } from '../notify/from-config.js';
 import { createBalancer } from './balancer/index.js';
-import { CycleRunner } from './cycle-runner.js';
+import { CycleRunner } from '../cycles/runner.js';
+import { workerExecutor } from './cycle-executor.js';
+import { RunJanitor } from './run-janitor.js';
 import { Dispatcher } from './dispatcher.js';
 import { EventBus } from '../events/bus.js';
 import { countFleetEvents, logFleetEvents, releaseLeftWorkers } from './event-subscribers.js';
@@ -80,12 +82,14 @@ export async function startCoordinator(config: VigieConfig, logger: Logger): Pro
     if (changed.has('lbStrategy')) dispatcher.setBalancer(newBalancer());
     if (changed.has('logLevel')) logger.level = next.logLevel;
   });
-  const sender = outboxSenderFor(config, store, logger, { onOutcome: (channel, outcome) => metrics.notifications.inc({ channel, outcome }) });
+  // live.current(), not config: the config store's telegramChatId / notifyMaxAttempts apply
+  // from the next start (the sender reads them once).
+  const sender = outboxSenderFor(live.current(), store, logger, { onOutcome: (channel, outcome) => metrics.notifications.inc({ channel, outcome }), stillOwner: () => elector.isLeader() });
   const runner = new CycleRunner({
-    store, fleet, dispatcher, logger,
-    onMatches: createMatchRecorder({ store, logger, onRecorded: () => sender.kick() }),
+    store, logger, events,
     // Each alert may wait the longest pause plus one request; the worker's own deadline caps it.
-    batchTimeoutMs: (n) => Math.min(cfg().commandTimeoutMs, cfg().workerRequestTimeoutMs * (n + 1) + n * cfg().requestDelayMaxMs),
+    executor: workerExecutor(fleet, dispatcher, (n) => Math.min(cfg().commandTimeoutMs, cfg().workerRequestTimeoutMs * (n + 1) + n * cfg().requestDelayMaxMs)),
+    onMatches: createMatchRecorder({ store, logger, onRecorded: () => sender.kick() }),
   });
   // Leadership: only the leader runs the cycle schedule and the outbox sender. Its fence (the
   // lock's fencing number) goes with every cycle write; the store refuses a stale one.
@@ -107,6 +111,7 @@ export async function startCoordinator(config: VigieConfig, logger: Logger): Pro
     },
   });
 
+  const janitor = new RunJanitor({ store, logger });
   const elector = new LeaderElector({
     backend: lock,
     leaseMs: config.leaderLeaseMs,
@@ -114,6 +119,7 @@ export async function startCoordinator(config: VigieConfig, logger: Logger): Pro
     fencingFloor: async () => (await store.fencing.newest('leader')) ?? 0,
     onElected: (grant) => {
       fence = { name: 'leader', token: grant.fencing };
+      janitor.start(grant.fencing);
       metrics.leader.set(1);
       events.emit('leadership.gained', { fencing: grant.fencing });
       scheduler.start();
@@ -121,6 +127,7 @@ export async function startCoordinator(config: VigieConfig, logger: Logger): Pro
     },
     onDemoted: async (reason) => {
       fence = undefined;
+      janitor.stop();
       metrics.leader.set(0);
       events.emit('leadership.lost', { reason });
       await Promise.all([scheduler.stop(), sender.stop()]);
@@ -128,7 +135,7 @@ export async function startCoordinator(config: VigieConfig, logger: Logger): Pro
   });
 
   const startedAt = Date.now();
-  const app = createHttpApp({ logger, bodyLimit: config.maxBodyBytes, apiKeys: config.apiKey ?? [], metrics: metrics.registry });
+  const app = createHttpApp({ logger, bodyLimit: config.maxBodyBytes, apiKeys: config.apiKey ?? [], publicRead: config.publicRead, metrics: metrics.registry, timeouts: { headersMs: config.httpHeadersTimeoutMs, requestMs: config.httpRequestTimeoutMs } });
   registerCoordinatorRoutes(app, {
     fleet, dispatcher, store, cycles: scheduler, version: VERSION, startedAt, elector, lock, live,
     onDispatch: (_ok, code, seconds) => {
@@ -189,6 +196,7 @@ export async function startCoordinator(config: VigieConfig, logger: Logger): Pro
       (closing ??= (async () => {
         logger.info('coordinator stopping');
         await elector.stop();
+        janitor.stop();
         await Promise.all([scheduler.stop(), sender.stop()]);
         await health.stop();
         clearInterval(flushTimer);

@@ -3,20 +3,20 @@ import type { Logger } from 'pino';
 import { StoreError } from './errors.js';
 import { migrate } from './migrate.js';
 import { openPostgres } from './postgres.js';
-import { redactUrl, scrub, secretsOf } from './redact.js';
+import { maskUrl, scrub, urlSecrets } from '../observability/secrets.js';
 import { openSqlite, serializeOpen } from './sqlite.js';
+import { withUnavailableErrors } from './unavailable.js';
 import type { Database, StoreKind } from './schema.js';
 import { createAlertRunsRepo, type AlertRunsRepo } from './repos/alert-runs.js';
 import { createAlertsRepo, type AlertsRepo } from './repos/alerts.js';
 import { createCredentialsRepo, type CredentialsRepo } from './repos/credentials.js';
 import { createFailoversRepo, type FailoversRepo } from './repos/failovers.js';
-import { createFencingRepo, type FencingRepo } from './repos/fencing.js';
+import { createFencingRepo, type Fence, type FencingRepo } from './repos/fencing.js';
 import { createMatchesRepo, type MatchesRepo } from './repos/matches.js';
 import { createOutboxRepo, type OutboxRepo } from './repos/outbox.js';
 import { createWorkersRepo, type WorkersRepo } from './repos/workers.js';
 
 export { StoreError, isStoreError, type StoreErrorCode } from './errors.js';
-export { redactUrl } from './redact.js';
 export type { Database, StoreKind } from './schema.js';
 export * from './repos/alert-runs.js';
 export * from './repos/alerts.js';
@@ -44,6 +44,12 @@ export interface Store extends Repos {
   readonly kind: StoreKind;
   /** For transactions across repositories: `db.transaction().execute((tx) => fn(createRepos(tx)))`. */
   readonly db: Kysely<Database>;
+  /**
+   * Runs `write` in one transaction over every repository; with a fence (the leader's fencing
+   * number), it first checks that no newer leader has written, else throws StoreError FENCED
+   * and writes nothing.
+   */
+  fenced<T>(fence: Fence | undefined, write: (repos: Repos) => Promise<T>): Promise<T>;
   /** Throws StoreError STORE_UNAVAILABLE if the database does not answer within the timeout. */
   ping(): Promise<void>;
   /** Closes connections; safe to call twice. */
@@ -82,20 +88,21 @@ export function createRepos(db: Kysely<Database>): Repos {
 export async function openStore(opts: OpenStoreOptions): Promise<Store> {
   const connectTimeoutMs = opts.connectTimeoutMs ?? 5000;
   const url = opts.databaseUrl || undefined;
-  const secrets = url ? secretsOf(url) : [];
+  const secrets = url ? urlSecrets(url) : [];
 
   let target: Target;
   let db: Kysely<Database>;
   let file: string | undefined;
   if (url) {
     const timeouts = { connectTimeoutMs, statementTimeoutMs: opts.statementTimeoutMs ?? 30_000 };
-    db = new Kysely<Database>({ dialect: openPostgres(url, opts.schema, timeouts, opts.logger).dialect });
-    target = { kind: 'postgres', where: `PostgreSQL at ${redactUrl(url)}` };
+    target = { kind: 'postgres', where: `PostgreSQL at ${maskUrl(url)}` };
+    const { dialect } = openPostgres(url, opts.schema, timeouts, opts.logger);
+    db = new Kysely<Database>({ dialect: withUnavailableErrors(dialect, { ...target, secrets }) });
   } else {
     const sqlite = openSqlite(opts.dataDir, opts.logger);
     file = sqlite.file;
-    db = new Kysely<Database>({ dialect: sqlite.dialect });
     target = { kind: 'sqlite', where: `SQLite at ${sqlite.file}` };
+    db = new Kysely<Database>({ dialect: withUnavailableErrors(sqlite.dialect, { ...target, secrets }) });
   }
 
   const ping = () => pingDb(db, connectTimeoutMs, target, secrets);
@@ -117,6 +124,12 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
     kind: target.kind,
     db,
     ...createRepos(db),
+    fenced: (fence, write) =>
+      db.transaction().execute(async (tx) => {
+        const repos = createRepos(tx);
+        if (fence) await repos.fencing.check(fence);
+        return write(repos);
+      }),
     ping,
     close: () => (closed ??= db.destroy()),
   };

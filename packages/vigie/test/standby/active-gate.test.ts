@@ -6,7 +6,7 @@ import type { CycleRunner, CycleSummary } from '../../src/coordinator/cycle-runn
 import { CycleScheduler } from '../../src/coordinator/scheduler.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { createStandbyMetrics } from '../../src/observability/metrics.js';
-import { createActiveGate } from '../../src/standby/active-gate.js';
+import { createActiveGate } from '../../src/coordinator/standby-gate.js';
 import type { Activator } from '../../src/standby/activators/types.js';
 import { StandbyMonitor } from '../../src/standby/monitor.js';
 import { startStandbyServer } from '../../src/standby/server.js';
@@ -43,7 +43,7 @@ async function monitorEndpoint() {
     logger: quiet,
   });
   await monitor.load();
-  const server = await startStandbyServer({ monitor, host: '127.0.0.1', port: 0, apiKeys: [], metrics: createStandbyMetrics().registry, logger: quiet });
+  const server = await startStandbyServer({ monitor, host: '127.0.0.1', port: 0, apiKeys: ['k'.repeat(32)], timeouts: { headersMs: 5000, requestMs: 5000 }, metrics: createStandbyMetrics().registry, logger: quiet });
   cleanups.push(() => server.app.close());
   return { monitor, url: `${server.url}/api/v1/standby/active` };
 }
@@ -51,6 +51,8 @@ async function monitorEndpoint() {
 describe('active gate', () => {
   it('says yes only to the side the monitor names, and fails closed', async () => {
     const { monitor, url } = await monitorEndpoint();
+    // The monitor has a key: `active` stays open, the status does not.
+    expect((await fetch(url.replace('/active', '/status'))).status).toBe(401);
     const primary = createActiveGate({ url, side: 'primary' });
     const standby = createActiveGate({ url, side: 'standby' });
     expect(await primary()).toEqual({ ok: true });

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawnVigie, tempDir, type VigieProcess } from '../helpers/vigie-process.js';
 
@@ -22,6 +24,11 @@ async function until<T>(fn: () => Promise<T>, ok: (v: T) => boolean, timeoutMs =
   throw new Error(`condition not met in ${timeoutMs} ms; last value: ${JSON.stringify(last)}`);
 }
 
+/** The API key `vigie up` generated in its data folder (reads need it too). */
+function generatedKey(dataDir: string): string {
+  return readFileSync(join(dataDir, 'api-key'), 'utf8').trim();
+}
+
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -44,7 +51,7 @@ describe('vigie up', () => {
     const workerPort = String(20_000 + Math.floor(Math.random() * 20_000));
     up = spawnVigie(['up', '--port', '0', '--worker-port', workerPort], { VIGIE_DATA_DIR: dir.path, HEALTH_CHECK_INTERVAL_MS: '1000' });
     const { url } = await up.waitForLog((l) => l.msg === 'coordinator listening', 30_000);
-    const stats = await until(() => fetch(`${String(url)}/api/v1/worker/main/stats`).then((r) => r.json() as Promise<Stats>), (s) => s.availableWorkers === 3);
+    const stats = await until(() => fetch(`${String(url)}/api/v1/worker/main/stats`, { headers: { 'x-api-key': generatedKey(dir.path) } }).then((r) => r.json() as Promise<Stats>), (s) => s.availableWorkers === 3);
     expect(stats.totalWorkers).toBe(3);
     expect(stats.workers.every((w) => w.isHealthy)).toBe(true);
     // The printed summary goes to stderr with the generated key's location.
@@ -55,7 +62,7 @@ describe('vigie up', () => {
     process.kill(pid, 'SIGKILL');
     await up.waitForLog((l) => l.worker === 'worker-2' && typeof l.msg === 'string' && l.msg.includes('restarting'));
     const restarted = await up.waitForLog((l) => l.worker === 'worker-2' && typeof l.pid === 'number' && l.pid !== pid);
-    await until(() => fetch(`${String(url)}/api/v1/worker/main/stats`).then((r) => r.json() as Promise<Stats>), (s) => s.availableWorkers === 3);
+    await until(() => fetch(`${String(url)}/api/v1/worker/main/stats`, { headers: { 'x-api-key': generatedKey(dir.path) } }).then((r) => r.json() as Promise<Stats>), (s) => s.availableWorkers === 3);
 
     const pids = [restarted.pid as number];
     for (const id of ['worker-1', 'worker-3']) pids.push((await up.waitForLog((l) => l.worker === id && typeof l.pid === 'number')).pid as number);
@@ -71,7 +78,7 @@ describe('vigie up', () => {
       const { url } = await demo.waitForLog((l) => l.msg === 'coordinator listening', 30_000);
       const started = Date.now();
       const { matches } = await until(
-        () => fetch(`${String(url)}/api/v1/matches`).then((r) => r.json() as Promise<{ matches: Array<{ item: { title: string } }> }>),
+        () => fetch(`${String(url)}/api/v1/matches`, { headers: { 'x-api-key': generatedKey(demoDir.path) } }).then((r) => r.json() as Promise<{ matches: Array<{ item: { title: string } }> }>),
         (m) => m.matches.length > 0,
         60_000,
       );
