@@ -2,7 +2,7 @@
 // closed, and the cycle scheduler skips its slots while the gate says no.
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { CycleRunner, CycleSummary } from '../../src/coordinator/cycle-runner.js';
+import type { CycleRunner, CycleSummary } from '../../src/cycles/runner.js';
 import { CycleScheduler } from '../../src/coordinator/scheduler.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { createStandbyMetrics } from '../../src/observability/metrics.js';

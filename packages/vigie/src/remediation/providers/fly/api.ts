@@ -3,7 +3,7 @@ import { backoffDelay, parseRetryAfter, type BackoffOptions } from '@vigie/clien
 import { errorSpec } from '../../../errors.js';
 import type { Logger } from '../../../observability/logger.js';
 import { describeFetchError } from '../../../notify/http.js';
-import { scrubValues } from '../../../observability/secrets.js';
+import { scrub } from '../../../observability/secrets.js';
 import { FlyApiError, isFlyError, type FlyErrorCode } from './errors.js';
 import {
   LEASE_NONCE_HEADER,
@@ -266,7 +266,7 @@ export class FlyMachinesApi {
 
   /** Removes the token from a text that came from elsewhere (an error body, a network error). */
   private scrub(text: string): string {
-    return scrubValues(text, [this.opts.token]);
+    return scrub(text, [this.opts.token]);
   }
 }
 
