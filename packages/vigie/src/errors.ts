@@ -92,6 +92,8 @@ export const ERROR_CATALOGUE = {
   CONFIG_INVALID: spec(400, 'config', 'Fix the setting the message names (vigie config docs lists them all).'),
   CONFIG_STORE_UNAVAILABLE: spec(503, 'config', 'Redis (REDIS_URL) does not answer: check it, or use CONFIG_STORE_MODE=file_first.'),
   CONFIG_STORE_CORRUPT: spec(500, 'config', 'Fix or remove the run-time settings file the message names.'),
+  PORT_IN_USE: spec(409, 'config', 'Stop the process the message names (an earlier `vigie up` left running?), or give this one another port (--port, --worker-port, PORT).'),
+  ADDRESS_UNAVAILABLE: spec(500, 'config', 'Listen on an address this host has; local workers need 127.0.0.2 upwards (macOS: sudo ifconfig lo0 alias 127.0.0.2).'),
   NOTIFY_TIMEOUT: spec(504, 'config', 'The notification target is slow; it is retried. Raise NOTIFY_SEND_TIMEOUT_MS if it keeps happening.'),
 
   // Machine providers: the steps of the failover ladder (remediation/providers).

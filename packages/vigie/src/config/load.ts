@@ -47,6 +47,8 @@ export type VigieConfig = { [K in keyof typeof SETTINGS]: K extends HasDefault<K
   refreshers: Record<string, unknown>;
   /** The config file that was read, if any. */
   configFile: string | undefined;
+  /** Where each set value came from (for messages that say which one was used, never the value). */
+  origins?: Partial<Record<SettingKey, Origin['kind']>>;
 };
 
 /** Where a value came from, for error messages that point at the right place. */
@@ -108,15 +110,17 @@ export function loadConfig(opts: LoadOptions = {}): VigieConfig {
   }
 
   const out: Record<string, unknown> = {};
+  const origins: Partial<Record<SettingKey, Origin['kind']>> = {};
   for (const [key, s] of entries()) {
     const entry = raw.get(key);
     if (!entry) continue;
+    origins[key] = entry.origin.kind;
     const parsed = (s.kind.schema as z.ZodType).safeParse(entry.value);
     if (!parsed.success) throw new ConfigError(describeBadValue(key, s, entry.value, entry.origin, parsed.error));
     out[key] = parsed.data;
   }
 
-  const config = { ...out, workers, sources, refreshers, configFile: file } as VigieConfig;
+  const config = { ...out, workers, sources, refreshers, configFile: file, origins } as VigieConfig;
   checkCrossFields(config);
   return config;
 }

@@ -1,6 +1,7 @@
 import { LiveConfig } from '../config/live.js';
 import { openConfigStore } from '../config-store/index.js';
 import type { VigieConfig } from '../config/load.js';
+import { listenOn } from '../http/listen.js';
 import { createHttpApp } from '../http/app.js';
 import { createActiveGate } from './standby-gate.js';
 import { checkApiKeyConfig } from '../http/auth.js';
@@ -161,7 +162,7 @@ export async function startCoordinator(config: VigieConfig, logger: Logger): Pro
 
   const host = config.host ?? '127.0.0.1';
   try {
-    await app.listen({ host, port: config.port ?? DEFAULT_COORDINATOR_PORT });
+    await listenOn(app, host, config.port ?? DEFAULT_COORDINATOR_PORT, 'Stop that process, or give the coordinator another port (--port / PORT).');
   } catch (err) {
     stopSync();
     await configStore.close();

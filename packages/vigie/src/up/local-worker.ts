@@ -1,5 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { VigieError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
+import { providerError } from '../remediation/providers/errors.js';
 
 export interface LocalWorkerSpec {
   id: string;
@@ -56,10 +58,12 @@ export class LocalWorker {
   start(): void {
     this.startedAt = Date.now();
     const { host } = this.current;
-    // The source sees the worker's own address: listen on it and fetch from it.
-    const child = spawn(process.execPath, [...this.current.args, '--host', host], {
+    // The source sees the worker's own address: listen on it and fetch from it. The IPC channel
+    // is the child's lifeline: it closes when this process dies, however it dies, and a worker
+    // started with --exit-with-parent then stops instead of living on as an orphan.
+    const child = spawn(process.execPath, [...this.current.args, '--host', host, '--exit-with-parent'], {
       env: { ...this.current.env, SOURCE_ADDRESS: host },
-      stdio: ['ignore', 'inherit', 'inherit'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     this.child = child;
     this.logger.info({ worker: this.spec.id, pid: child.pid, host }, `local worker ${this.spec.name} started on ${host} (pid ${child.pid})`);
@@ -100,8 +104,8 @@ export class LocalWorker {
 
   /** Stops the process and starts it again listening on, and fetching from, `host`. */
   async relocate(host: string, graceMs = 10_000): Promise<void> {
-    if (this.stopping) throw new Error(`local worker ${this.spec.id} is stopped`);
-    if (this.replacing) throw new Error(`local worker ${this.spec.id} is already being restarted`);
+    if (this.stopping) throw new VigieError('SHUTTING_DOWN', `Local worker ${this.spec.id} is stopping with \`vigie up\`; it is not restarted.`);
+    if (this.replacing) throw providerError('PROVIDER_BUSY', `Local worker ${this.spec.id} is already being restarted; try again when that is done.`);
     this.replacing = true;
     try {
       clearTimeout(this.restartTimer);

@@ -1,11 +1,12 @@
 import { fileURLToPath } from 'node:url';
 import type { VigieConfig } from '../config/load.js';
-import { startCoordinator, type RunningCoordinator } from '../coordinator/start.js';
+import { DEFAULT_COORDINATOR_PORT, startCoordinator, type RunningCoordinator } from '../coordinator/start.js';
 import { ConfigError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import { localApiKey } from './api-key.js';
 import { prepareDemo, type DemoOptions } from './demo.js';
 import { LocalWorker, waitForHealth } from './local-worker.js';
+import { assertPortsFree } from './ports.js';
 import { LocalFleetSupervisor } from './supervisor.js';
 
 const VIGIE_BIN = fileURLToPath(new URL('../../bin/vigie.js', import.meta.url));
@@ -40,11 +41,18 @@ export async function up(baseConfig: VigieConfig, logger: Logger, opts: UpOption
   if (!Number.isInteger(opts.workerPort) || opts.workerPort < 1 || opts.workerPort > 65535) {
     throw new ConfigError('--worker-port must be an integer from 1 to 65535.');
   }
+  // Before anything starts: a port held by an earlier fleet's worker would otherwise make ours
+  // crash-loop while the coordinator quietly talks to the old one.
+  await assertPortsFree([
+    ...(baseConfig.port === 0 ? [] : [{ host: '127.0.0.1', port: baseConfig.port ?? DEFAULT_COORDINATOR_PORT, what: 'the coordinator', flag: '--port' }]),
+    ...Array.from({ length: opts.workers }, (_, i) => ({ host: `127.0.0.${i + 2}`, port: opts.workerPort, what: `Worker ${i + 1}`, flag: '--worker-port' })),
+  ]);
   const demo = opts.demo ? await prepareDemo(baseConfig, logger, opts.demo) : undefined;
   const config = demo?.config ?? baseConfig;
   // Workers read their sources and pacing from a file: the demo's, or the one given to `up`.
   const workerConfig = demo?.workerConfigFile ?? config.configFile;
-  const { key, generated, file } = localApiKey(config.dataDir, config.apiKey);
+  // The key stays in the fleet's data folder, demo or not: the CLI finds it there.
+  const { key, generated, file } = localApiKey(baseConfig.dataDir, config.apiKey);
   const specs = Array.from({ length: opts.workers }, (_, i) => {
     const host = `127.0.0.${i + 2}`;
     const id = `worker-${i + 1}`;
@@ -86,6 +94,10 @@ export async function up(baseConfig: VigieConfig, logger: Logger, opts: UpOption
   if (demo) {
     opts.print(`  matches    ${coordinator.url}/api/v1/matches   (demo marketplace: ${demo.market.url})`);
   }
+  if (demo) {
+    opts.print(`  demo data  ${demo.dataDir}   (the demo's own store and locks; remove it with: rm -rf ${demo.dataDir})`);
+    opts.print(`             vigie --data-dir ${demo.dataDir} lock status|credentials status   look there`);
+  }
   opts.print(`  API key    ${generated ? `${key}  (generated, kept in ${file})` : file ? `in ${file}` : 'from VIGIE_API_KEY'}`);
   opts.print('Ctrl-C stops everything.');
   opts.print('');
@@ -100,6 +112,7 @@ export async function up(baseConfig: VigieConfig, logger: Logger, opts: UpOption
       await coordinator.close();
       await Promise.all(workers.map((w) => w.stop(config.shutdownGraceMs)));
       await demo?.close();
+      if (demo) opts.print(`The demo's data stays in ${demo.dataDir} (the next --demo reuses it); remove it with: rm -rf ${demo.dataDir}`);
     },
   };
 }

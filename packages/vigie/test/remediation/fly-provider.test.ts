@@ -109,6 +109,26 @@ describe('fly provider against the fake Machines API', () => {
     expect(fake.machines.list(app).map((x) => x.id)).toEqual([m.id]);
   });
 
+  it('region move reports the clone and the retiring machine (checkpoint); a refused checkpoint undoes the clone', async () => {
+    const m = fake.machines.addMachine(app, { region: 'cdg' });
+    const seen: unknown[] = [];
+    const result = await provider().moveRegion(targetOf(m.id), ['iad'], { ...ctx(), checkpoint: async (p) => void seen.push(p) });
+    expect(seen).toEqual([
+      { phase: 'created', app, machineId: result.machineId, region: 'iad' },
+      { phase: 'retiring', app, machineId: m.id, region: 'cdg' },
+    ]);
+
+    // A newer leader fenced this one: the step stops, its clone is destroyed, the old machine stays.
+    const m2 = fake.machines.addMachine(`${app}-2`, { region: 'cdg' });
+    const fenced = Object.assign(new Error('fenced by a newer leader'), { code: 'FENCED' });
+    await expect(
+      provider().moveRegion(targetOf(m2.id, { flyApp: `${app}-2` }), ['iad'], { ...ctx(), checkpoint: async () => Promise.reject(fenced) }),
+    ).rejects.toBe(fenced);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(fake.machines.list(`${app}-2`).map((x) => [x.id, x.state])).toEqual([[m2.id, 'started']]);
+    expect(fake.machines.leaseOf(`${app}-2`, m2.id)).toBeUndefined();
+  });
+
   it('app switch: starts a stopped machine of the fallback app, stops the old one; url from the new app', async () => {
     const m = fake.machines.addMachine(app, { region: 'cdg' });
     const fallback = `${app}-b`;
@@ -167,6 +187,14 @@ describe('fly provider against the fake Machines API', () => {
     fake.machines.addApp(`${app}-empty`);
     await expect(provider().restart(targetOf(undefined, { flyApp: `${app}-empty` }), ctx())).rejects.toMatchObject({ code: 'FLY_NOT_FOUND' });
     await expect(provider().restart(targetOf(undefined, { flyApp: undefined }), ctx())).rejects.toMatchObject({ code: 'PROVIDER_TARGET_INVALID' });
+  });
+
+  it('fills the url template: an IPv6 private address goes in as is, between the template\'s brackets', async () => {
+    const m = fake.machines.addMachine(app, { region: 'cdg' });
+    const api = new FlyMachinesApi({ baseUrl: fake.url, token: TOKEN, logger: log.logger });
+    const result = await new FlyProvider({ api, urlTemplate: 'http://[{privateIp}]:8081/{region}' }).restart(targetOf(m.id), ctx());
+    expect(result.url).toBe(`http://[${m.private_ip}]:8081/cdg`);
+    expect(URL.canParse(result.url)).toBe(true);
   });
 
   it('rejects a url template with an unknown placeholder', () => {

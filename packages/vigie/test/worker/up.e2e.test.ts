@@ -1,7 +1,9 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { spawnVigie, tempDir, type VigieProcess } from '../helpers/vigie-process.js';
+import { createLogger } from '../../src/observability/logger.js';
+import { openStore } from '../../src/store/index.js';
+import { isAlive, spawnVigie, tempDir, type VigieProcess } from '../helpers/vigie-process.js';
 
 interface Stats {
   totalWorkers: number;
@@ -29,12 +31,12 @@ function generatedKey(dataDir: string): string {
   return readFileSync(join(dataDir, 'api-key'), 'utf8').trim();
 }
 
-function alive(pid: number): boolean {
+async function alertCount(dataDir: string): Promise<number> {
+  const store = await openStore({ dataDir, databaseUrl: undefined, logger: createLogger({ level: 'silent', format: 'json' }) });
   try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
+    return (await store.alerts.list()).length;
+  } finally {
+    await store.close();
   }
 }
 
@@ -67,7 +69,7 @@ describe('vigie up', () => {
     const pids = [restarted.pid as number];
     for (const id of ['worker-1', 'worker-3']) pids.push((await up.waitForLog((l) => l.worker === id && typeof l.pid === 'number')).pid as number);
     expect(await up.stop('SIGINT')).toBe(0);
-    for (const p of pids) expect(alive(p)).toBe(false);
+    for (const p of pids) expect(isAlive(p)).toBe(false);
   }, 60_000);
 
   it('--demo shows matches in GET /api/v1/matches within 60 s', async () => {
@@ -86,7 +88,18 @@ describe('vigie up', () => {
       expect(matches[0]!.item.title).toEqual(expect.any(String));
       // The notifications go to the log.
       await demo.waitForLog((l) => l.msg === 'notification sent (log)');
+      // Issue 17.4: the demo says where its data is, at start and at exit...
+      const demoData = join(demoDir.path, 'demo');
+      expect(demo.output()).toContain(`demo data  ${demoData}`);
       expect(await demo.stop('SIGINT')).toBe(0);
+      expect(demo.output()).toContain(`The demo's data stays in ${demoData}`);
+      expect(demo.output()).toContain(`rm -rf ${demoData}`);
+      // ...and keeps it there: the alerts are in the demo's store, none in the fleet's own, so
+      // a later plain \`vigie up\` has no alert on the demo's source. The key stays where the CLI looks.
+      expect(existsSync(join(demoData, 'vigie.db'))).toBe(true);
+      expect(existsSync(join(demoDir.path, 'api-key'))).toBe(true);
+      expect(await alertCount(demoData)).toBe(3);
+      if (existsSync(join(demoDir.path, 'vigie.db'))) expect(await alertCount(demoDir.path)).toBe(0);
     } finally {
       await demo.stop('SIGKILL');
       demoDir.cleanup();

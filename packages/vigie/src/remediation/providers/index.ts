@@ -7,7 +7,7 @@ import { FlyProvider } from './fly/provider.js';
 import { LocalProvider, type LocalWorkerSupervisor } from './local.js';
 import type { MachineProvider } from './types.js';
 
-export type { MachineProvider, ProviderTarget, StepContext, StepKind, StepResult } from './types.js';
+export type { MachineProvider, ProviderTarget, StepContext, StepKind, StepProgress, StepResult } from './types.js';
 export type { LocalWorkerSupervisor } from './local.js';
 
 /** What a provider may need besides the config. */

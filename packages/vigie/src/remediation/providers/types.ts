@@ -22,11 +22,25 @@ export interface ProviderTarget {
   readonly machineId?: string | undefined;
 }
 
+/** A machine a step has just made, or is about to remove: what a new leader needs to finish or undo the step. */
+export interface StepProgress {
+  readonly phase: 'created' | 'retiring';
+  readonly machineId: string;
+  readonly app?: string | undefined;
+  readonly region?: string | undefined;
+}
+
 /** What a step needs from its caller. */
 export interface StepContext {
   /** Aborts the step (leader lost, shutdown); a provider stops at its next call and cleans up what it can. */
   readonly signal: AbortSignal;
   readonly logger: Logger;
+  /**
+   * Called before the step goes past a point a crash would leave half-done (a machine created,
+   * an old one about to be destroyed), so that the ladder can persist it with its fencing token.
+   * A rejection (fenced: a newer leader) stops the step: a machine it created is destroyed.
+   */
+  readonly checkpoint?: ((progress: StepProgress) => Promise<void>) | undefined;
 }
 
 /**

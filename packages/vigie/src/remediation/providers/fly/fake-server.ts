@@ -4,6 +4,8 @@ import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { FakeFlyRefusal, FakeMachines } from './fake-machines.js';
 import { LEASE_NONCE_HEADER, MAX_WAIT_SECONDS, REQUEST_ID_HEADER, type CreateMachineRequest, type MachineConfig } from './shapes.js';
 
+const MAX_CALLS_KEPT = 10_000;
+
 /** A fault injected into the next `count` API answers (optionally only calls whose `METHOD /path` contains `match`). */
 export type FakeFault =
   | { kind: 'status'; status: number; count?: number; retryAfterS?: number; match?: string }
@@ -73,7 +75,7 @@ export class FakeFlyServer {
     this.faults.length = 0;
   }
 
-  /** Calls answered so far, oldest first. */
+  /** Calls answered so far (the last 10 000), oldest first. */
   calls(): FakeCall[] {
     return [...this.log];
   }
@@ -103,6 +105,8 @@ export class FakeFlyServer {
     app.addHook('onResponse', async (req, reply) => {
       if (!req.url.startsWith('/v1/')) return;
       const nonce = header(req, LEASE_NONCE_HEADER);
+      // Bounded: a demo left running for days keeps the last calls only.
+      if (this.log.length >= MAX_CALLS_KEPT) this.log.splice(0, this.log.length - MAX_CALLS_KEPT + 1);
       this.log.push({ method: req.method, path: req.url.slice(3), status: reply.statusCode, ...(nonce ? { nonce } : {}), requestId: String(reply.getHeader(REQUEST_ID_HEADER)) });
     });
     app.setErrorHandler((err, _req, reply) => {

@@ -175,8 +175,9 @@ export class FlyProvider implements MachineProvider {
   }
 
   /**
-   * Creates a copy of `source` in the first region with capacity and waits for it to be started.
-   * A copy that does not start is destroyed (no half-made machines left behind).
+   * Creates a copy of `source` in the first region with capacity, reports it (checkpoint) and
+   * waits for it to be started. A copy that does not start, or whose checkpoint is refused, is
+   * destroyed (no half-made machines left behind).
    */
   private async createInFirstRegion(app: string, source: Machine, regions: readonly string[], target: ProviderTarget, ctx: StepContext): Promise<{ machine: Machine; full: string[] }> {
     const { api } = this.opts;
@@ -200,6 +201,7 @@ export class FlyProvider implements MachineProvider {
         created = existing;
       }
       try {
+        await ctx.checkpoint?.({ phase: 'created', app, machineId: created.id, region });
         await api.waitForState(app, created.id, 'started', this.startTimeoutS, { signal: ctx.signal });
       } catch (err) {
         await api.destroyMachine(app, created.id, { force: true }).catch((e: unknown) =>
@@ -215,6 +217,8 @@ export class FlyProvider implements MachineProvider {
   /** Stops then destroys the old machine after a move; a failure is reported, not thrown (the move is done). */
   private async retire(app: string, old: Machine, nonce: string, ctx: StepContext): Promise<string> {
     const { api } = this.opts;
+    // Not caught below: a fenced step leaves the old machine alone (the new leader decides).
+    await ctx.checkpoint?.({ phase: 'retiring', app, machineId: old.id, region: old.region });
     try {
       await api.stopMachine(app, old.id, { nonce, signal: ctx.signal });
       await api.waitForState(app, old.id, 'stopped', this.stopTimeoutS, { signal: ctx.signal });
