@@ -97,6 +97,8 @@ export const SETTINGS = {
     doc: 'Let this worker run alert cycles on its own. Off so that cycles run only where the coordinator orchestrates them (two self-running workers check every alert twice).' }),
 
   // coordinator
+  alertImportMaxBytes: setting({ env: 'ALERT_IMPORT_MAX_BYTES', kind: int(1024), default: 64 * 1_048_576, applies: 'restart', group: 'coordinator',
+    doc: 'Largest body `POST /api/v1/alerts/import` accepts (20 000 alerts are about 5 MB); larger gets 413. Other routes keep `MAX_BODY_BYTES`.' }),
   healthCheckIntervalMs: setting({ env: 'HEALTH_CHECK_INTERVAL_MS', kind: int(100), default: MINUTE, applies: 'live', group: 'coordinator',
     doc: 'Interval between health checks of every worker.' }),
   healthCheckTimeoutMs: setting({ env: 'HEALTH_CHECK_TIMEOUT_MS', kind: int(100), default: 15_000, applies: 'live', group: 'coordinator',

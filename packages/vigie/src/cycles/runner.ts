@@ -103,7 +103,9 @@ export class CycleRunner {
     const alerts = await store.alerts.list({ activeOnly: true });
     if (alerts.length === 0) {
       logger.debug('alert cycle skipped: no active alert');
-      return emptySummary(trigger, 'no active alert');
+      const skipped = emptySummary(trigger, 'no active alert');
+      events?.emit('cycle.ended', { runId: null, trigger, status: 'skipped', durationMs: 0, alertsTotal: 0, alertsChecked: 0, alertsFailed: 0, matches: 0, errors: 0, workersOk: 0, workersFailed: 0 });
+      return skipped;
     }
     const { fence } = extra;
     // The run row is the slot's claim: SLOT_TAKEN if it ran already, FENCED if a newer leader wrote.

@@ -83,7 +83,7 @@ describe('17.5: a coordinator that knows its sources', () => {
     expect(res.status).toBe(400);
     expect(res.body).toMatchObject({ success: false, error: 'UNKNOWN_SOURCE', httpStatus: 400 });
     expect(res.body.message).toContain('Known: market, shop');
-    expect(((await (await fetch(`${url}/api/v1/alerts`)).json()) as { alerts: unknown[] }).alerts).toHaveLength(0);
+    expect(((await (await fetch(`${url}/api/v1/alerts`, { headers: { 'x-api-key': FLEET_KEY } })).json()) as { alerts: unknown[] }).alerts).toHaveLength(0);
     const ok = await post(`${url}/api/v1/alerts`, { name: 'x', source: 'shop' });
     expect(ok.status).toBe(201);
     expect(ok.body.warnings).toBeUndefined();

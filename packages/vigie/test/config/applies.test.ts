@@ -78,7 +78,7 @@ describe('how each setting applies (SETTINGS[k].applies) matches the code', () =
   let readers: Map<SettingKey, Set<string>>;
   beforeAll(() => {
     readers = findReaders();
-  }, 60_000);
+  }, 180_000);
 
   const all = Object.entries(SETTINGS) as Array<[SettingKey, Setting]>;
 
