@@ -4,6 +4,7 @@ import type { VigieConfig } from '../config/load.js';
 import { ForeignError, isErrorCode, VigieError } from '../errors.js';
 import { createLogger } from '../observability/logger.js';
 import { action, configFrom, onShutdownSignal } from './common.js';
+import { JSON_HELP, printAnswer, type OutputFlags, type TableView } from './output.js';
 
 /** Lock held by the running monitor (one per status file), in the status file's folder. */
 const MONITOR_LOCK = 'standby-monitor';
@@ -26,9 +27,10 @@ export function registerStandbyCommand(program: Command): void {
 
   standby
     .command('status')
-    .description('print the state, the last checks, the last sync and the standby machine (JSON)')
+    .description('print the state, the last checks, the last sync and the standby machine (a table on a terminal, JSON with --json or when piped)')
+    .option('--json', JSON_HELP)
     .action(
-      action(async (_opts: unknown, cmd: Command) => {
+      action(async (opts: OutputFlags, cmd: Command) => {
         const config = configFrom(cmd);
         const { standbyPaths } = await import('../standby/from-config.js');
         const { readStatus } = await import('../standby/status-file.js');
@@ -54,7 +56,7 @@ export function registerStandbyCommand(program: Command): void {
               logFile: paths.logFile,
             }
           : { state: 'primary-active', monitor: monitor ? 'running' : 'not running', note: 'no status file yet: the monitor has never run here', statusFile: paths.statusFile };
-        process.stdout.write(`${JSON.stringify(view, null, 2)}\n`);
+        printAnswer(opts, view, standbyStatusView);
       }),
     );
 
@@ -74,6 +76,32 @@ export function registerStandbyCommand(program: Command): void {
         }),
       );
   }
+}
+
+/** `vigie standby status` for a person: one row per fact, the latest checks last. */
+export function standbyStatusView(v: Record<string, unknown>): TableView {
+  const rows: string[][] = [];
+  const add = (k: string, val: unknown) => {
+    if (val !== undefined && val !== null) rows.push([k, typeof val === 'string' ? val : JSON.stringify(val)]);
+  };
+  add('state', `${String(v.state)}${v.step ? ` (step ${String(v.step)})` : ''}`);
+  add('since', v.since);
+  add('active side', v.active);
+  add('hold', v.hold);
+  add('monitor', `${String(v.monitor)}${v.endpoint ? ` at ${String(v.endpoint)}` : ''}`);
+  const m = v.machine as { provider?: string; id?: string; state?: string } | null | undefined;
+  if (v.provider) add('standby', m ? `${m.provider} ${m.id} (${m.state})` : `${String(v.provider)}: never started`);
+  for (const c of (v.lastChecks as Array<{ at: string; ok: boolean; latencyMs: number; reason?: string }> | undefined) ?? []) {
+    add('check', `${c.at}  ${c.ok ? 'ok' : `FAILED: ${c.reason ?? '?'}`}  ${c.latencyMs} ms`);
+  }
+  const sync = v.lastSync as { ok: boolean; direction: string; at: number; error?: string } | null | undefined;
+  if (sync) add('last sync', `${new Date(sync.at).toISOString()}  ${sync.direction}  ${sync.ok ? 'ok' : `FAILED: ${sync.error ?? '?'}`}`);
+  const good = v.lastGoodSync as { direction: string; at: number } | null | undefined;
+  if (good && good.at !== sync?.at) add('last good sync', `${new Date(good.at).toISOString()}  ${good.direction}`);
+  add('note', v.note);
+  add('status file', v.statusFile);
+  add('log file', v.logFile);
+  return { head: ['FIELD', 'VALUE'], rows };
 }
 
 /** A FileLock on the status file's folder, quiet: its one-host WARNING is moot for a local status file. */
