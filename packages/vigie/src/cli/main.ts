@@ -10,6 +10,7 @@ import { registerAlertsCommand } from './alerts.js';
 import { registerFleetCommands } from './fleet.js';
 import { registerFlyFakeCommand } from './fly-fake.js';
 import { registerLockCommand } from './lock.js';
+import { registerStandbyCommand } from './standby.js';
 import { registerUpCommand } from './up.js';
 import { registerWorkerCommand } from './worker.js';
 
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
   registerFleetCommands(program);
   registerAlertsCommand(program);
   registerLockCommand(program);
+  registerStandbyCommand(program);
   registerConfigCommand(program);
   registerConfigDocsCommand(program);
   registerConfigStoreCommands(program.commands.find((c) => c.name() === 'config')!);

@@ -3,6 +3,7 @@ import { openConfigStore } from '../config-store/index.js';
 import type { VigieConfig } from '../config/load.js';
 import { listenOn } from '../http/listen.js';
 import { createHttpApp } from '../http/app.js';
+import { createActiveGate } from './standby-gate.js';
 import { checkApiKeyConfig } from '../http/auth.js';
 import type { Logger } from '../observability/logger.js';
 import { createCoordinatorMetrics } from '../observability/metrics.js';
@@ -99,6 +100,8 @@ export async function startCoordinator(config: VigieConfig, logger: Logger): Pro
     runner,
     fence: () => fence,
     onRefused: (code) => metrics.refusedWrites.inc({ code }),
+    // docs/standby.md: with a standby monitor, cycles run only on the side it names active.
+    ...(config.standbyActiveUrl && { gate: createActiveGate({ url: config.standbyActiveUrl, side: config.standbySide }) }),
     initialDelayMs: config.alertInitialDelayMs,
     intervalMs: () => cfg().alertCheckIntervalMs,
     logger,

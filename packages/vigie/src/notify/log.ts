@@ -1,14 +1,20 @@
 import type { Logger } from '../observability/logger.js';
 import type { OutboxEntry } from '../store/index.js';
-import { delivered, formatPrice, permanent, readMatchPayload, type Notifier, type SendResult } from './types.js';
+import { delivered, formatPrice, permanent, readMatchPayload, readStandbyPayload, standbyLines, type Notifier, type SendResult } from './types.js';
 
-/** Logs each match at info ("notifications in the log"): the demo's channel, and a dry run of the others. */
+/** Logs each match (and standby event) at info ("notifications in the log"): the demo's channel, and a dry run of the others. */
 export function createLogNotifier(logger: Logger): Notifier {
   return {
     channel: 'log',
     async send(entry: OutboxEntry): Promise<SendResult> {
+      const standby = readStandbyPayload(entry.payload);
+      if (standby) {
+        const { title, lines } = standbyLines(standby);
+        logger.info({ notification: entry.id, standby }, `${title}. ${lines.join(' ')}`);
+        return delivered;
+      }
       const p = readMatchPayload(entry.payload);
-      if (!p) return permanent('log: the outbox entry holds no match to log');
+      if (!p) return permanent('log: the outbox entry holds neither a match nor a standby event to log');
       const price = formatPrice(p.item.price, p.item.currency);
       logger.info(
         { notification: entry.id, matchId: p.matchId, alertId: p.alert.id, item: p.item },

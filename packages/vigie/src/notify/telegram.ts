@@ -2,7 +2,20 @@ import { registerSecret, scrub } from '../observability/secrets.js';
 import type { OutboxEntry } from '../store/index.js';
 import { parseRetryAfter } from '@vigie/client';
 import { describeFetchError } from './http.js';
-import { delivered, formatPrice, isObject, permanent, readMatchPayload, retryable, type MatchPayload, type Notifier, type SendResult } from './types.js';
+import {
+  delivered,
+  formatPrice,
+  isObject,
+  permanent,
+  readMatchPayload,
+  readStandbyPayload,
+  retryable,
+  standbyLines,
+  type MatchPayload,
+  type Notifier,
+  type SendResult,
+  type StandbyPayload,
+} from './types.js';
 
 export interface TelegramNotifierOptions {
   /** TELEGRAM_BOT_TOKEN. Registered as a secret: scrubbed from every log line. */
@@ -53,8 +66,10 @@ export function createTelegramNotifier(opts: TelegramNotifierOptions): Notifier 
   return {
     channel: 'telegram',
     async send(entry: OutboxEntry, signal: AbortSignal): Promise<SendResult> {
-      const payload = readMatchPayload(entry.payload);
-      if (!payload) return fail(permanent, 'the outbox entry holds no match to send');
+      const match = readMatchPayload(entry.payload);
+      const standby = match ? undefined : readStandbyPayload(entry.payload);
+      const message = match ? renderTelegramMessage(match) : standby ? renderTelegramStandbyMessage(standby) : undefined;
+      if (!message) return fail(permanent, 'the outbox entry holds neither a match nor a standby event to send');
       const target = isObject(entry.target) ? entry.target : {};
       const chatId = typeof target.chatId === 'string' && target.chatId ? target.chatId : opts.defaultChatId;
       if (!chatId) return fail(permanent, 'no chat to send to: set TELEGRAM_CHAT_ID, or give the alert\'s telegram target a chatId');
@@ -64,7 +79,7 @@ export function createTelegramNotifier(opts: TelegramNotifierOptions): Notifier 
         res = await doFetch(`${base}/bot${token}/sendMessage`, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ chat_id: chatId, ...renderTelegramMessage(payload) }),
+          body: JSON.stringify({ chat_id: chatId, ...message }),
           signal,
           // A redirect would carry the token to wherever it points.
           redirect: 'manual',
@@ -117,6 +132,12 @@ export function renderTelegramMessage(p: MatchPayload): TelegramMessage {
   const photo = httpUrl(item.photo);
   const preview = photo ? { url: photo, prefer_large_media: true } : url ? { url } : ({ is_disabled: true } as const);
   return { text: lines.join('\n'), parse_mode: 'HTML', link_preview_options: preview };
+}
+
+/** The message for a primary/standby transition. */
+export function renderTelegramStandbyMessage(p: StandbyPayload): TelegramMessage {
+  const { title, lines } = standbyLines(p);
+  return { text: [`<b>${escapeHtml(title)}</b>`, ...lines.map(escapeHtml)].join('\n'), parse_mode: 'HTML', link_preview_options: { is_disabled: true } };
 }
 
 function cut(text: string, max: number): string {
