@@ -16,7 +16,7 @@ export class CoordinatorApi {
   }
 
   /** Calls the coordinator and returns the parsed JSON answer; an error answer becomes a VigieError. */
-  async call<T = Record<string, unknown>>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<T> {
+  async call<T = Record<string, unknown>>(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<T> {
     const url = new URL(path, this.config.coordinatorUrl);
     let res: Response;
     try {

@@ -27,6 +27,32 @@ export function registerFleetCommands(program: Command): void {
     .command('rm <id>')
     .description('remove a worker')
     .action(action(async (id: string, _o: unknown, cmd: Command) => print(await new CoordinatorApi(configFrom(cmd)).call('DELETE', `/api/v1/worker/main/workers/${encodeURIComponent(id)}`))));
+  workers
+    .command('update <id>')
+    .description('change a running worker\'s url, region or name (the next command goes to the new url)')
+    .option('--url <url>', 'new url')
+    .option('--region <region>', 'new region label')
+    .option('--name <name>', 'new display name')
+    .action(
+      action(async (id: string, o: { url?: string; region?: string; name?: string }, cmd: Command) => {
+        print(await new CoordinatorApi(configFrom(cmd)).call('PATCH', `/api/v1/worker/main/workers/${encodeURIComponent(id)}`, o));
+      }),
+    );
+  workers
+    .command('ban <id>')
+    .description('take a worker out of service for a while (WORKER_BAN_DURATION_MS unless --duration-ms)')
+    .option('--duration-ms <ms>', 'how long')
+    .option('--reason <text>', 'why, shown in stats')
+    .action(
+      action(async (id: string, o: { durationMs?: string; reason?: string }, cmd: Command) => {
+        const body = { ...(o.durationMs ? { durationMs: Number(o.durationMs) } : {}), ...(o.reason ? { reason: o.reason } : {}) };
+        print(await new CoordinatorApi(configFrom(cmd)).call('POST', `/api/v1/worker/main/workers/${encodeURIComponent(id)}/ban`, body));
+      }),
+    );
+  workers
+    .command('unban <id>')
+    .description('put a banned worker back in service now')
+    .action(action(async (id: string, _o: unknown, cmd: Command) => print(await new CoordinatorApi(configFrom(cmd)).call('POST', `/api/v1/worker/main/workers/${encodeURIComponent(id)}/unban`, {}))));
 
   program
     .command('stats')

@@ -61,6 +61,11 @@ export class Dispatcher {
     this.balancer = opts.balancer;
   }
 
+  /** Drops what the balancer learnt of a worker (removed, or moved to a new machine). */
+  forget(workerId: string): void {
+    this.balancer.forget(workerId);
+  }
+
   /** Switches the balancing strategy (LB_STRATEGY changed at run time). */
   setBalancer(balancer: Balancer): void {
     this.balancer = balancer;
@@ -121,7 +126,7 @@ export class Dispatcher {
     this.balancer.begin(id, this.now());
     const result = await this.opts.client.execute(url, command, timeoutMs, signal);
     this.balancer.record(id, result.ok ? 'success' : 'failure', result.latencyMs, this.now());
-    this.opts.fleet.recordOutcome(id, result.ok);
+    this.opts.fleet.recordOutcome(id, result.ok, this.now());
     if (result.ok) {
       const w = this.opts.fleet.get(id);
       // An answer proves the worker is up: no need to wait for the next health round.
@@ -146,9 +151,7 @@ export class Dispatcher {
     } else if (result.failure.kind === 'network' || error === 'SHUTTING_DOWN') {
       // Passive ejection: a refused connection or a draining worker will refuse the next
       // request too; stop sending there until a health check sees it back.
-      if (await this.opts.fleet.setHealth(id, false, result.message, this.now())) {
-        this.opts.logger.warn({ worker: id, error: result.message }, `⚠ Worker ${w.name} (${w.region}): unhealthy - ${result.message}`);
-      }
+      await this.opts.fleet.setHealth(id, false, result.message, this.now());
       this.opts.health?.checkSoon(id);
     }
     this.opts.onAttempt?.({ workerId: id, ok: false, ...(result.status ? { status: result.status } : {}), error: failure.reason, message: result.message, latencyMs: result.latencyMs }, failure);
@@ -169,11 +172,7 @@ export class Dispatcher {
       fleet: this.fleetView(),
     });
     if (decision.ban) {
-      await this.opts.fleet.ban(id, decision.until, decision.banCount, `HTTP ${status}`);
-      this.opts.logger.warn(
-        { worker: id, until: new Date(decision.until).toISOString(), banCount: decision.banCount },
-        `Worker ${w.name} (${w.region}) banned for ${Math.round(decision.durationMs / 1000)}s after HTTP ${status}`,
-      );
+      await this.opts.fleet.ban(id, { until: decision.until, banCount: decision.banCount, reason: `HTTP ${status}`, status });
     } else if (decision.reason === 'PANIC_LAST_WORKERS') {
       this.opts.logger.error(
         { worker: id, signal: decision.signal },

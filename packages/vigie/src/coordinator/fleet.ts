@@ -1,7 +1,9 @@
 import type { WorkerEntry } from '../config/load.js';
 import { VigieError } from '../errors.js';
+import { EventBus } from '../events/bus.js';
+import type { UnbanReason, WorkerChanges, WorkerInfo } from '../events/types.js';
 import type { Logger } from '../observability/logger.js';
-import type { Store, WorkerOrigin } from '../store/index.js';
+import type { Store, WorkerIdentity, WorkerOrigin } from '../store/index.js';
 import { isBanned } from './policy/bans.js';
 
 /** What the coordinator knows of one worker: its entry, its health, its ban, its counters. */
@@ -11,9 +13,13 @@ export interface WorkerState {
   region: string;
   url: string;
   origin: WorkerOrigin;
+  /** For a config-file worker changed at run time: the file's entry that the change overrode. */
+  configBase: WorkerIdentity | null;
   healthy: boolean;
   lastCheckAt: number | null;
   lastError: string | null;
+  /** When a command last succeeded on it (a proof of life, like a passed health check). */
+  lastSeenAt: number | null;
   bannedUntil: number | null;
   banCount: number;
   banReason: string | null;
@@ -22,33 +28,19 @@ export interface WorkerState {
   errorCount: number;
 }
 
-/** The stats answer of `GET /api/v1/worker/main/stats` (the seed's fields, exactly). */
-export interface FleetStats {
-  totalWorkers: number;
-  availableWorkers: number;
-  bannedWorkers: number;
-  unhealthyWorkers: number;
-  workers: Array<{
-    id: string;
-    name: string;
-    region: string;
-    url: string;
-    isHealthy: boolean;
-    isBanned: boolean;
-    bannedUntil: string | null;
-    requestCount: number;
-    successCount: number;
-    errorCount: number;
-    successRate: number;
-    lastError: string | null;
-  }>;
-}
+/** A worker as others see it: a read-only view; only the fleet changes worker state. */
+export type WorkerSnapshot = Readonly<WorkerState>;
+
+/** Who asked for a worker's url, region or name to change. */
+export type UpdateSource = 'operator' | 'failover';
 
 /**
- * The worker registry and its state, in memory for the hot path and written to the store so
- * that bans, health and counters survive a restart. Counters are written behind, in batches
+ * The worker registry and the only writer of worker state. Others read snapshots (`get`,
+ * `list`) and subscribe to `events` (worker.added / removed / updated / health / banned /
+ * unbanned); every change is emitted once, when it happens. State that must survive a restart
+ * (registry, health, bans) is saved here, at once; counters are written behind, in batches
  * (`flush`), so that dispatching a command costs no database write: a crash loses at most one
- * flush interval of counts, never a ban (bans are written at once).
+ * flush interval of counts, never a ban.
  */
 export class Fleet {
   private readonly workers = new Map<string, WorkerState>();
@@ -57,28 +49,39 @@ export class Fleet {
   private constructor(
     private readonly store: Store,
     private readonly logger: Logger,
+    /** The coordinator's event bus; the fleet emits its `worker.*` events there. */
+    readonly events: EventBus,
   ) {}
 
   /** Registers the config file's workers, then loads runtime ones and every saved status. */
-  static async load(store: Store, configWorkers: readonly WorkerEntry[], logger: Logger): Promise<Fleet> {
-    const fleet = new Fleet(store, logger);
-    const saved = await store.workers.list();
+  static async load(store: Store, configWorkers: readonly WorkerEntry[], logger: Logger, events = new EventBus({ logger })): Promise<Fleet> {
+    const fleet = new Fleet(store, logger, events);
+    const saved = new Map((await store.workers.list()).map((w) => [w.id, w]));
     // Config is the truth for its workers: one dropped from the file is dropped from the fleet.
     const inConfig = new Set(configWorkers.map((w) => w.id));
-    for (const w of saved) if (w.origin === 'config' && !inConfig.has(w.id)) await store.workers.remove(w.id);
+    for (const w of saved.values()) if (w.origin === 'config' && !inConfig.has(w.id)) await store.workers.remove(w.id);
     for (const w of configWorkers) {
-      await store.workers.upsert({ id: w.id, name: w.name ?? w.id, region: w.region ?? 'unknown', url: w.url, origin: 'config' });
+      const entry = { url: w.url, region: w.region ?? 'unknown', name: w.name ?? w.id };
+      const prior = saved.get(w.id);
+      // A run-time change (PATCH, a failover move) made over this very entry still holds: the
+      // machine the file names may be gone. An edited entry in the file wins again.
+      if (prior?.origin === 'config' && prior.configBase && sameIdentity(prior.configBase, entry)) {
+        logger.info({ worker: w.id, url: prior.url, fileUrl: entry.url }, `worker ${prior.name} keeps its run-time url ${prior.url} (the file says ${entry.url}; edit the file's entry to override)`);
+        continue;
+      }
+      await store.workers.upsert({ id: w.id, ...entry, origin: 'config', configBase: null });
     }
     const statuses = new Map((await store.workers.listStatus()).map((s) => [s.workerId, s]));
     for (const w of await store.workers.list()) {
       const s = statuses.get(w.id);
       fleet.workers.set(w.id, {
-        id: w.id, name: w.name, region: w.region, url: w.url, origin: w.origin,
+        id: w.id, name: w.name, region: w.region, url: w.url, origin: w.origin, configBase: w.configBase,
         // Unknown health counts as healthy: the first check runs at once, and a dead worker
         // found by a dispatch first is ejected passively and retried elsewhere.
         healthy: s?.isHealthy ?? true,
         lastCheckAt: s?.lastCheckAt ?? null,
         lastError: s?.lastError ?? null,
+        lastSeenAt: null,
         bannedUntil: s?.bannedUntil ?? null,
         banCount: s?.banCount ?? 0,
         banReason: s?.banReason ?? null,
@@ -90,71 +93,123 @@ export class Fleet {
     return fleet;
   }
 
-  /** Every worker, in registration order. */
-  list(): WorkerState[] {
+  /** Every worker, in registration order (read-only views). */
+  list(): readonly WorkerSnapshot[] {
     return [...this.workers.values()];
   }
 
   /** One worker, or undefined. */
-  get(id: string): WorkerState | undefined {
+  get(id: string): WorkerSnapshot | undefined {
     return this.workers.get(id);
   }
 
   /** Adds a worker at run time (persisted, origin `runtime`); an existing id is an error. */
-  async add(entry: WorkerEntry): Promise<WorkerState> {
+  async add(entry: WorkerEntry): Promise<WorkerSnapshot> {
     if (this.workers.has(entry.id)) {
-      throw new VigieError('WORKER_EXISTS', `A worker with id "${entry.id}" is already registered; remove it first or pick another id.`, 409);
+      throw new VigieError('WORKER_EXISTS', `A worker with id "${entry.id}" is already registered; remove it first (vigie workers rm ${entry.id}) or pick another id.`);
     }
     const w = await this.store.workers.upsert({ id: entry.id, name: entry.name ?? entry.id, region: entry.region ?? 'unknown', url: entry.url, origin: 'runtime' });
     const state: WorkerState = {
-      id: w.id, name: w.name, region: w.region, url: w.url, origin: 'runtime',
-      healthy: true, lastCheckAt: null, lastError: null, bannedUntil: null, banCount: 0, banReason: null,
+      id: w.id, name: w.name, region: w.region, url: w.url, origin: 'runtime', configBase: null,
+      healthy: true, lastCheckAt: null, lastError: null, lastSeenAt: null, bannedUntil: null, banCount: 0, banReason: null,
       requestCount: 0, successCount: 0, errorCount: 0,
     };
     this.workers.set(w.id, state);
-    this.logger.info({ worker: w.id, url: w.url }, `worker ${w.name} (${w.region}) added`);
+    this.events.emit('worker.added', { worker: info(state) });
     return state;
   }
 
-  /** Removes a worker; unknown id → WORKER_NOT_FOUND. */
+  /** Removes a worker; unknown id → WORKER_NOT_FOUND. Listeners of worker.removed drop what they hold for it. */
   async remove(id: string): Promise<void> {
-    const w = this.workers.get(id);
-    if (!w) throw new VigieError('WORKER_NOT_FOUND', `No worker with id "${id}".`, 404);
+    const w = this.require(id);
     await this.store.workers.remove(id);
     this.workers.delete(id);
     this.pending.delete(id);
-    this.logger.info({ worker: id }, `worker ${w.name} (${w.region}) removed`);
+    this.events.emit('worker.removed', { workerId: id, name: w.name, url: w.url });
   }
 
-  /** Records a health result; returns true when the health changed (the caller logs changes only). */
-  async setHealth(id: string, healthy: boolean, error: string | null, now: number): Promise<boolean> {
+  /**
+   * Changes a worker's url, region or name while it runs (an operator's PATCH, the failover
+   * ladder moving it). Fields equal to the current ones are not changes; nothing changed emits
+   * nothing. A config-file worker remembers the file's entry it overrode (see Fleet.load).
+   */
+  async update(id: string, changes: WorkerChanges, source: UpdateSource): Promise<WorkerSnapshot> {
+    const w = this.require(id);
+    const diff: WorkerChanges = {};
+    const previous: WorkerChanges = {};
+    for (const key of ['url', 'region', 'name'] as const) {
+      const next = changes[key];
+      if (next !== undefined && next !== w[key]) {
+        diff[key] = next;
+        previous[key] = w[key];
+      }
+    }
+    if (Object.keys(diff).length === 0) return w;
+    const configBase = w.origin === 'config' ? (w.configBase ?? { url: w.url, region: w.region, name: w.name }) : null;
+    const next = { url: diff.url ?? w.url, region: diff.region ?? w.region, name: diff.name ?? w.name };
+    await this.store.workers.upsert({ id, ...next, origin: w.origin, configBase });
+    Object.assign(w, next, { configBase });
+    this.events.emit('worker.updated', { workerId: id, changes: diff, previous, source });
+    return w;
+  }
+
+  /** Records a health result; emits worker.health and saves it when the health changed. Returns whether it did. */
+  async setHealth(id: string, healthy: boolean, reason: string | null, now: number): Promise<boolean> {
     const w = this.workers.get(id);
     if (!w) return false;
     const changed = w.healthy !== healthy;
-    w.healthy = healthy;
     w.lastCheckAt = now;
-    w.lastError = healthy ? null : error;
-    if (changed) await this.store.workers.saveStatus({ workerId: id, isHealthy: healthy, lastCheckAt: now, lastError: w.lastError });
-    return changed;
+    if (healthy) w.lastSeenAt = now;
+    w.lastError = healthy ? null : reason;
+    if (!changed) return false;
+    w.healthy = healthy;
+    this.events.emit('worker.health', { workerId: id, healthy, reason: w.lastError });
+    await this.store.workers.saveStatus({ workerId: id, isHealthy: healthy, lastCheckAt: now, lastError: w.lastError });
+    return true;
   }
 
-  /** Bans a worker until `until` (written at once: a ban must survive a crash). */
-  async ban(id: string, until: number, banCount: number, reason: string): Promise<void> {
-    const w = this.workers.get(id);
-    if (!w) return;
-    w.bannedUntil = until;
-    w.banCount = banCount;
-    w.banReason = reason;
-    await this.store.workers.saveStatus({ workerId: id, bannedUntil: until, banCount, banReason: reason });
+  /** Bans a worker until `until` (saved at once: a ban must survive a crash). */
+  async ban(id: string, ban: { until: number; banCount: number; reason: string; status?: number }): Promise<void> {
+    const w = this.require(id);
+    w.bannedUntil = ban.until;
+    w.banCount = ban.banCount;
+    w.banReason = ban.reason;
+    this.events.emit('worker.banned', { workerId: id, until: ban.until, banCount: ban.banCount, reason: ban.reason, ...(ban.status ? { status: ban.status } : {}) });
+    await this.store.workers.saveStatus({ workerId: id, bannedUntil: ban.until, banCount: ban.banCount, banReason: ban.reason });
+  }
+
+  /** Ends a ban now (an operator, a passed canary, a failover step); a worker not banned is left as it is. */
+  async unban(id: string, reason: UnbanReason, now: number): Promise<boolean> {
+    const w = this.require(id);
+    if (w.banReason === null && !isBanned(w.bannedUntil, now)) return false;
+    w.bannedUntil = null;
+    w.banReason = null;
+    this.events.emit('worker.unbanned', { workerId: id, reason });
+    await this.store.workers.saveStatus({ workerId: id, bannedUntil: null, banReason: null });
+    return true;
+  }
+
+  /** Ends, once, the bans whose term has passed (the health checker calls it each round). */
+  async expireBans(now: number): Promise<void> {
+    for (const w of this.workers.values()) {
+      if (w.banReason !== null && w.bannedUntil !== null && !isBanned(w.bannedUntil, now)) {
+        w.banReason = null;
+        this.events.emit('worker.unbanned', { workerId: w.id, reason: 'expired' });
+        // banned_until stays: the ban policy reads when the last ban ended to double a repeat one.
+        await this.store.workers.saveStatus({ workerId: w.id, banReason: null });
+      }
+    }
   }
 
   /** Counts one request's outcome, in memory now and in the store at the next flush. */
-  recordOutcome(id: string, success: boolean): void {
+  recordOutcome(id: string, success: boolean, now: number): void {
     const w = this.workers.get(id);
     if (!w) return;
     w.requestCount++;
-    if (success) w.successCount++;
-    else w.errorCount++;
+    if (success) {
+      w.successCount++;
+      w.lastSeenAt = now;
+    } else w.errorCount++;
     const p = this.pending.get(id) ?? { requests: 0, successes: 0, errors: 0 };
     p.requests++;
     if (success) p.successes++;
@@ -180,32 +235,18 @@ export class Fleet {
     }
   }
 
-  /** The stats answer at `now`. */
-  stats(now: number): FleetStats {
-    const workers = this.list().map((w) => {
-      const banned = isBanned(w.bannedUntil, now);
-      return {
-        id: w.id,
-        name: w.name,
-        region: w.region,
-        url: w.url,
-        isHealthy: w.healthy,
-        isBanned: banned,
-        bannedUntil: banned ? new Date(w.bannedUntil!).toISOString() : null,
-        requestCount: w.requestCount,
-        successCount: w.successCount,
-        errorCount: w.errorCount,
-        // A worker that has served nothing has failed nothing: 0 requests shows 100.
-        successRate: w.requestCount === 0 ? 100 : Math.round((w.successCount / w.requestCount) * 10_000) / 100,
-        lastError: w.lastError,
-      };
-    });
-    return {
-      totalWorkers: workers.length,
-      availableWorkers: workers.filter((w) => w.isHealthy && !w.isBanned).length,
-      bannedWorkers: workers.filter((w) => w.isBanned).length,
-      unhealthyWorkers: workers.filter((w) => !w.isHealthy).length,
-      workers,
-    };
+  private require(id: string): WorkerState {
+    const w = this.workers.get(id);
+    if (!w) throw new VigieError('WORKER_NOT_FOUND', `No worker with id "${id}"; vigie workers list shows them.`);
+    return w;
   }
+}
+
+/** A worker's identity as events show it. */
+export function info(w: WorkerSnapshot): WorkerInfo {
+  return { id: w.id, name: w.name, region: w.region, url: w.url, origin: w.origin };
+}
+
+function sameIdentity(a: WorkerIdentity, b: WorkerIdentity): boolean {
+  return a.url === b.url && a.region === b.region && a.name === b.name;
 }

@@ -1,6 +1,5 @@
 import type { Logger } from '../observability/logger.js';
-import type { Fleet, WorkerState } from './fleet.js';
-import { isBanned } from './policy/bans.js';
+import type { Fleet } from './fleet.js';
 import type { WorkerClient } from './worker-client.js';
 
 export interface HealthCheckerOptions {
@@ -12,12 +11,12 @@ export interface HealthCheckerOptions {
   /** Max random delay before each worker's check, so checks do not all fire at once (default 10% of the interval, ≤ 5 s). */
   jitterMs?: number;
   random?: () => number;
-  onChange?: (worker: WorkerState, healthy: boolean) => void;
 }
 
 /**
- * Checks every worker's `GET /api/v1/worker/health` each interval (with jitter) and marks it
- * healthy or not, logging a change once rather than every round. A worker ejected by a failed
+ * Checks every worker's `GET /api/v1/worker/health` each interval (with jitter) and tells the
+ * fleet, which emits worker.health when the health changed (the event log says it once rather
+ * than every round). Each round also lets the fleet end the bans whose term passed. A worker ejected by a failed
  * dispatch is re-checked sooner (1 s, 2 s, 4 s … up to the interval) so that it comes back
  * quickly once it is up again.
  */
@@ -47,8 +46,7 @@ export class HealthChecker {
 
   /** Checks every worker once, now (jitter applies only to scheduled rounds). */
   async checkAll(jitter = true): Promise<void> {
-    const now = Date.now();
-    this.logExpiredBans(now);
+    await this.opts.fleet.expireBans(Date.now()).catch((err) => this.opts.logger.warn({ err }, 'could not save the end of a ban; will retry next round'));
     await Promise.allSettled(this.opts.fleet.list().map((w) => this.checkOne(w.id, jitter ? this.jitter() : 0)));
   }
 
@@ -88,24 +86,9 @@ export class HealthChecker {
     const healthy = res.ok;
     const error = res.ok ? null : res.message;
     const changed = await this.opts.fleet.setHealth(id, healthy, error, Date.now());
-    if (changed) {
-      if (healthy) this.opts.logger.info({ worker: id, region: w.region }, `✅ Worker ${w.name} (${w.region}): healthy`);
-      else this.opts.logger.warn({ worker: id, region: w.region, error }, `⚠ Worker ${w.name} (${w.region}): unhealthy - ${error}`);
-      // A worker found down is re-checked sooner than the next round, so that it is back in
-      // service seconds after it recovers, with or without traffic to notice it.
-      if (!healthy) this.checkSoon(id);
-      this.opts.onChange?.(w, healthy);
-    }
-  }
-
-  /** A ban ends by itself; say so once, when it has. */
-  private logExpiredBans(now: number): void {
-    for (const w of this.opts.fleet.list()) {
-      if (w.banReason !== null && w.bannedUntil !== null && !isBanned(w.bannedUntil, now)) {
-        w.banReason = null;
-        this.opts.logger.info({ worker: w.id }, `✅ Worker ${w.name} (${w.region}) re-enabled: ban expired`);
-      }
-    }
+    // A worker found down is re-checked sooner than the next round, so that it is back in
+    // service seconds after it recovers, with or without traffic to notice it.
+    if (changed && !healthy) this.checkSoon(id);
   }
 
   private jitter(): number {

@@ -11,8 +11,18 @@ import { withDeadline } from '../util/deadline.js';
 import type { CycleScheduler } from './scheduler.js';
 import type { Dispatcher } from './dispatcher.js';
 import type { Fleet } from './fleet.js';
+import { fleetStats } from './fleet-stats.js';
 
 const commandSchema = z.object({ type: z.string().min(1), payload: z.unknown().optional() }).strict();
+
+/** A PATCH of a worker: the entry's own rules for url, region and name; at least one of them. */
+const workerPatchSchema = workerEntrySchema
+  .pick({ url: true, region: true, name: true })
+  .partial()
+  .strict()
+  .refine((p) => p.url !== undefined || p.region !== undefined || p.name !== undefined, 'give at least one field');
+
+const banSchema = z.object({ durationMs: z.number().int().min(1000).max(7 * 24 * 3_600_000).optional(), reason: z.string().min(1).max(200).optional() }).strict();
 
 export interface CoordinatorRoutesDeps {
   fleet: Fleet;
@@ -45,7 +55,7 @@ export function registerCoordinatorRoutes(app: FastifyInstance, deps: Coordinato
     } catch {
       lockReachable = false;
     }
-    const stats = fleet.stats(Date.now());
+    const stats = fleetStats(fleet.list(), Date.now());
     const leadership = deps.elector.status();
     return reply.code(storeReachable ? 200 : 503).send({
       status: storeReachable ? (lockReachable ? 'ok' : 'degraded') : 'unhealthy',
@@ -60,7 +70,7 @@ export function registerCoordinatorRoutes(app: FastifyInstance, deps: Coordinato
     });
   });
 
-  app.get('/api/v1/worker/main/stats', async () => fleet.stats(Date.now()));
+  app.get('/api/v1/worker/main/stats', async () => fleetStats(fleet.list(), Date.now()));
 
   // Run-time settings only: none is a secret (the config store refuses secret keys).
   app.get('/api/v1/config/runtime', async () => {
@@ -83,6 +93,36 @@ export function registerCoordinatorRoutes(app: FastifyInstance, deps: Coordinato
   app.delete<{ Params: { id: string } }>('/api/v1/worker/main/workers/:id', async (request) => {
     await fleet.remove(request.params.id);
     return { success: true };
+  });
+
+  // Moves or renames a worker while it runs: the next command goes to the new url.
+  app.patch<{ Params: { id: string } }>('/api/v1/worker/main/workers/:id', async (request, reply) => {
+    const parsed = workerPatchSchema.safeParse(request.body);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      return sendError(reply, new VigieError('INVALID_WORKER', `Invalid change: ${issue.path.join('.') || 'body'}: ${issue.message}. Expected one or more of { "url", "region", "name" }.`));
+    }
+    const w = await fleet.update(request.params.id, parsed.data, 'operator');
+    return { success: true, worker: { id: w.id, name: w.name, region: w.region, url: w.url, origin: w.origin } };
+  });
+
+  app.post<{ Params: { id: string } }>('/api/v1/worker/main/workers/:id/ban', async (request, reply) => {
+    const parsed = banSchema.safeParse(request.body ?? {});
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      return sendError(reply, new VigieError('INVALID_INPUT', `Invalid ban: ${issue.path.join('.') || 'body'}: ${issue.message}. Expected { "durationMs"?, "reason"? }.`));
+    }
+    const w = fleet.get(request.params.id);
+    if (!w) throw new VigieError('WORKER_NOT_FOUND', `No worker with id "${request.params.id}"; vigie workers list shows them.`);
+    const until = Date.now() + (parsed.data.durationMs ?? deps.live.current().workerBanDurationMs);
+    // An operator's ban does not count towards the doubling of repeat offenders' bans.
+    await fleet.ban(w.id, { until, banCount: w.banCount, reason: parsed.data.reason ?? 'banned by an operator' });
+    return { success: true, bannedUntil: new Date(until).toISOString() };
+  });
+
+  app.post<{ Params: { id: string } }>('/api/v1/worker/main/workers/:id/unban', async (request) => {
+    const unbanned = await fleet.unban(request.params.id, 'operator', Date.now());
+    return { success: true, unbanned };
   });
 
   app.post('/api/v1/worker/main/execute', async (request, reply) => {

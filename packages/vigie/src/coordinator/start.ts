@@ -14,7 +14,10 @@ import { outboxSenderFor } from '../notify/from-config.js';
 import { createBalancer } from './balancer/index.js';
 import { CycleRunner } from './cycle-runner.js';
 import { Dispatcher } from './dispatcher.js';
+import { EventBus } from '../events/bus.js';
+import { countFleetEvents, logFleetEvents, releaseLeftWorkers } from './event-subscribers.js';
 import { Fleet } from './fleet.js';
+import { fleetStats } from './fleet-stats.js';
 import { HealthChecker } from './health-checker.js';
 import { registerAlertRoutes } from './alert-routes.js';
 import { registerCoordinatorRoutes } from './routes.js';
@@ -29,6 +32,8 @@ const FLUSH_INTERVAL_MS = 1000;
 export interface RunningCoordinator {
   url: string;
   fleet: Fleet;
+  /** What happens in this coordinator (worker changes, cycles, leadership, settings). */
+  events: EventBus;
   store: Store;
   scheduler: CycleScheduler;
   elector: LeaderElector;
@@ -42,8 +47,10 @@ export interface RunningCoordinator {
 export async function startCoordinator(config: VigieConfig, logger: Logger): Promise<RunningCoordinator> {
   checkApiKeyConfig(config, logger);
   const store = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, logger });
-  const fleet = await Fleet.load(store, config.workers, logger);
+  const events = new EventBus({ logger });
+  const fleet = await Fleet.load(store, config.workers, logger, events);
   const metrics = createCoordinatorMetrics();
+  const unsubscribe = [logFleetEvents(events, fleet, logger), countFleetEvents(events, metrics)];
   const live = new LiveConfig(config);
   const cfg = () => live.current();
   // Run-time settings (vigie config set): applied now, and whenever any coordinator changes one.
@@ -66,7 +73,9 @@ export async function startCoordinator(config: VigieConfig, logger: Logger): Pro
     settings: () => ({ maxAttempts: cfg().maxRetries, requestTimeoutMs: cfg().workerRequestTimeoutMs, banBaseMs: cfg().workerBanDurationMs, banMaxMs: cfg().workerBanMaxMs }),
     onAttempt: (a) => metrics.attempts.inc({ worker: a.workerId, reason: a.error ?? 'unknown' }),
   });
+  unsubscribe.push(releaseLeftWorkers(events, dispatcher, client));
   live.onChange((next, changed) => {
+    events.emit('config.changed', { keys: [...changed].map(String) });
     if (changed.has('lbStrategy')) dispatcher.setBalancer(newBalancer());
     if (changed.has('logLevel')) logger.level = next.logLevel;
   });
@@ -103,12 +112,14 @@ export async function startCoordinator(config: VigieConfig, logger: Logger): Pro
     onElected: (grant) => {
       fence = { name: 'leader', token: grant.fencing };
       metrics.leader.set(1);
+      events.emit('leadership.gained', { fencing: grant.fencing });
       scheduler.start();
       sender.start();
     },
-    onDemoted: async () => {
+    onDemoted: async (reason) => {
       fence = undefined;
       metrics.leader.set(0);
+      events.emit('leadership.lost', { reason });
       await Promise.all([scheduler.stop(), sender.stop()]);
     },
   });
@@ -131,7 +142,7 @@ export async function startCoordinator(config: VigieConfig, logger: Logger): Pro
   await health.start();
 
   const flushTimer = setInterval(() => {
-    const s = fleet.stats(Date.now());
+    const s = fleetStats(fleet.list(), Date.now());
     metrics.workersAvailable.set(s.availableWorkers);
     metrics.workersBanned.set(s.bannedWorkers);
     void fleet.flush();
@@ -166,6 +177,7 @@ export async function startCoordinator(config: VigieConfig, logger: Logger): Pro
   return {
     url,
     fleet,
+    events,
     store,
     scheduler,
     elector,
@@ -181,6 +193,7 @@ export async function startCoordinator(config: VigieConfig, logger: Logger): Pro
         await fleet.flush();
         await client.close();
         stopSync();
+        unsubscribe.forEach((off) => off());
         await configStore.close();
         await lock.close();
         await store.close();

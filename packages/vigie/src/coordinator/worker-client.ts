@@ -66,6 +66,19 @@ export class WorkerClient {
     return this.call(baseUrl, '/api/v1/worker/health', timeoutMs, signal, { method: 'GET' });
   }
 
+  /** Closes the connections to one worker url (the worker was removed or moved); in-flight calls finish first. */
+  async release(baseUrl: string): Promise<void> {
+    const entry = this.pools.get(baseUrl);
+    if (!entry) return;
+    this.pools.delete(baseUrl);
+    await entry.pool.close();
+  }
+
+  /** How many worker urls hold a connection pool (for tests and metrics). */
+  get poolCount(): number {
+    return this.pools.size;
+  }
+
   /** Closes every pooled connection. */
   async close(): Promise<void> {
     await Promise.all([...this.pools.values()].map((p) => p.pool.close()));

@@ -26,8 +26,8 @@ export type UnbanReason = 'expired' | 'canary' | 'operator' | 'failover';
 
 export interface FleetEventMap {
   'worker.added': { worker: WorkerInfo };
-  'worker.removed': { workerId: string; name: string };
-  'worker.updated': { workerId: string; changes: WorkerChanges; previous: WorkerChanges };
+  'worker.removed': { workerId: string; name: string; url: string };
+  'worker.updated': { workerId: string; changes: WorkerChanges; previous: WorkerChanges; source: 'operator' | 'failover' };
   'worker.health': { workerId: string; healthy: boolean; reason: string | null };
   'worker.banned': { workerId: string; until: number; banCount: number; reason: string; status?: number };
   'worker.unbanned': { workerId: string; reason: UnbanReason };

@@ -91,6 +91,12 @@ export function createCoordinatorMetrics() {
       help: 'Workers banned now.',
       registers: [registry],
     }),
+    workerEvents: new Counter({
+      name: 'vigie_worker_events_total',
+      help: 'Changes of worker state, by event (worker.health, worker.banned, …).',
+      labelNames: ['event'],
+      registers: [registry],
+    }),
   };
 }
 export type CoordinatorMetrics = ReturnType<typeof createCoordinatorMetrics>;

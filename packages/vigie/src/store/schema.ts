@@ -13,6 +13,8 @@ export interface WorkersTable {
   region: string;
   url: string;
   origin: string;
+  /** JSON of the config entry a run-time change overrode; null when the row is the file's entry. */
+  config_base: string | null;
   created_at: number;
   updated_at: number;
 }

@@ -153,6 +153,38 @@ describe('coordinator with three real workers', () => {
     expect((await get<Stats>(`${url}/api/v1/worker/main/stats`)).totalWorkers).toBe(1);
   });
 
+  it('moves a running worker with PATCH: the next command goes to the new url, and the move outlives a restart', async () => {
+    fleet = createTestFleet();
+    await fleet.startWorker('w1', '127.0.0.2');
+    const first = await fleet.startCoordinator();
+    // The machine it moves to: another process, on another address, that says who it is.
+    const target = await fleet.startWorker('w1-moved', '127.0.0.3');
+    const probe = () => post(`${first.url}/api/v1/worker/main/execute`, { type: 'custom', payload: { name: 'probe' } });
+    expect((await probe()).body.data).toBe('w1');
+
+    const patch = (body: unknown, url = first.url) =>
+      fetch(`${url}/api/v1/worker/main/workers/w1`, { method: 'PATCH', headers: { 'content-type': 'application/json', 'x-api-key': FLEET_KEY }, body: JSON.stringify(body) });
+    expect((await patch({})).status).toBe(400);
+    expect((await patch({ url: 'ftp://x' })).status).toBe(400);
+    expect((await patch({ port: 1 })).status).toBe(400);
+    expect((await fetch(`${first.url}/api/v1/worker/main/workers/nope`, { method: 'PATCH', headers: { 'content-type': 'application/json', 'x-api-key': FLEET_KEY }, body: '{"name":"x"}' })).status).toBe(404);
+    const moved = await patch({ url: target.url, region: 'iad' });
+    expect(moved.status).toBe(200);
+    expect(((await moved.json()) as { worker: { url: string; region: string } }).worker).toMatchObject({ url: target.url, region: 'iad' });
+    for (let i = 0; i < 5; i++) expect((await probe()).body.data).toBe('w1-moved');
+
+    // The config file still names the old url; the run-time move holds across a restart.
+    await first.proc.stop('SIGTERM');
+    const second = await fleet.startCoordinator();
+    const stats = await get<Stats & { workers: Array<{ url: string }> }>(`${second.url}/api/v1/worker/main/stats`);
+    expect(stats.workers.find((w) => w.id === 'w1')).toMatchObject({ url: target.url, region: 'iad' });
+
+    // The CLI does the same.
+    const cli = await runVigie(['workers', 'update', 'w1', '--name', 'Worker One'], { VIGIE_URL: second.url, VIGIE_API_KEY: FLEET_KEY });
+    expect(cli.code).toBe(0);
+    expect(JSON.parse(cli.stdout).worker).toMatchObject({ id: 'w1', name: 'Worker One', url: target.url });
+  }, 60_000);
+
   it('adds, lists and removes workers from the CLI', async () => {
     fleet = createTestFleet();
     await fleet.startWorker('w1', '127.0.0.2');

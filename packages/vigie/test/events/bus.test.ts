@@ -9,7 +9,7 @@ describe('EventBus', () => {
     bus.on('worker.health', (e) => health.push(e));
     bus.on('*', (e) => all.push(`${e.id}:${e.type}`));
     bus.emit('worker.health', { workerId: 'w1', healthy: false, reason: 'ECONNREFUSED' });
-    bus.emit('worker.removed', { workerId: 'w1', name: 'W1' });
+    bus.emit('worker.removed', { workerId: 'w1', name: 'W1', url: 'http://127.0.0.2:8081' });
     expect(health).toEqual([{ id: 1, type: 'worker.health', at: 42, data: { workerId: 'w1', healthy: false, reason: 'ECONNREFUSED' } }]);
     expect(all).toEqual(['1:worker.health', '2:worker.removed']);
     expect(bus.lastId).toBe(2);

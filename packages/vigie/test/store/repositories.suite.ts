@@ -85,7 +85,7 @@ export function storeConformanceSuite(name: string, open: () => Promise<Store>):
         store = await open();
         await another();
         const { rows } = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(store.db);
-        expect(rows.map((r) => r.name)).toEqual(['001_initial', '002_alert_baseline', '003_fencing']);
+        expect(rows.map((r) => r.name)).toEqual(['001_initial', '002_alert_baseline', '003_fencing', '004_worker_overrides']);
       });
 
       it('fails ping with STORE_UNAVAILABLE once closed, and closes twice without error', async () => {
@@ -128,7 +128,7 @@ export function storeConformanceSuite(name: string, open: () => Promise<Store>):
       it('upserts, gets and lists the registry', async () => {
         const w1 = await store.workers.upsert(worker('w1'), 1000);
         await store.workers.upsert({ ...worker('w0'), origin: 'runtime' }, 1000);
-        expect(w1).toEqual({ ...worker('w1'), createdAt: 1000, updatedAt: 1000 });
+        expect(w1).toEqual({ ...worker('w1'), configBase: null, createdAt: 1000, updatedAt: 1000 });
         const moved = await store.workers.upsert({ ...worker('w1'), region: 'iad', url: 'http://127.0.0.3:1' }, 2000);
         expect(moved).toMatchObject({ region: 'iad', url: 'http://127.0.0.3:1', createdAt: 1000, updatedAt: 2000 });
         expect(await store.workers.get('w1')).toEqual(moved);
@@ -137,6 +137,14 @@ export function storeConformanceSuite(name: string, open: () => Promise<Store>):
           ['w0', 'runtime'],
           ['w1', 'config'],
         ]);
+      });
+
+      it('keeps the config entry a run-time change overrode, and forgets it when told', async () => {
+        const base = { url: 'http://127.0.0.2:1', region: 'cdg', name: 'W1' };
+        await store.workers.upsert({ ...worker('w1'), url: 'http://127.0.0.9:1', configBase: base }, 1000);
+        expect((await store.workers.get('w1'))?.configBase).toEqual(base);
+        await store.workers.upsert({ ...worker('w1'), configBase: null }, 2000);
+        expect((await store.workers.get('w1'))?.configBase).toBeNull();
       });
 
       it('removes a worker with its status', async () => {

@@ -13,12 +13,21 @@ export interface Worker {
   region: string;
   url: string;
   origin: WorkerOrigin;
+  /** For a config-file worker changed at run time: the file's entry that the change overrode. */
+  configBase: WorkerIdentity | null;
   createdAt: number;
   updatedAt: number;
 }
 
+/** The fields of a worker that a run-time change may set. */
+export interface WorkerIdentity {
+  url: string;
+  region: string;
+  name: string;
+}
+
 /** What `upsert` takes. */
-export type WorkerInput = Pick<Worker, 'id' | 'name' | 'region' | 'url' | 'origin'>;
+export type WorkerInput = Pick<Worker, 'id' | 'name' | 'region' | 'url' | 'origin'> & { configBase?: WorkerIdentity | null };
 
 /** Persisted health, ban and counters of one worker. */
 export interface WorkerStatus {
@@ -80,6 +89,7 @@ function toWorker(row: Selectable<WorkersTable>): Worker {
     region: row.region,
     url: row.url,
     origin: row.origin as WorkerOrigin,
+    configBase: row.config_base ? (JSON.parse(row.config_base) as WorkerIdentity) : null,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -161,15 +171,17 @@ export function createWorkersRepo(db: Kysely<Database>): WorkersRepo {
 
   return {
     async upsert(w, now = Date.now()) {
+      const base = w.configBase ? JSON.stringify({ url: w.configBase.url, region: w.configBase.region, name: w.configBase.name }) : null;
       const row = await db
         .insertInto('workers')
-        .values({ ...w, created_at: now, updated_at: now })
+        .values({ id: w.id, name: w.name, region: w.region, url: w.url, origin: w.origin, config_base: base, created_at: now, updated_at: now })
         .onConflict((oc) =>
           oc.column('id').doUpdateSet({
             name: w.name,
             region: w.region,
             url: w.url,
             origin: w.origin,
+            config_base: base,
             updated_at: now,
           }),
         )

@@ -1,0 +1,61 @@
+import type { WorkerSnapshot } from './fleet.js';
+import { isBanned } from './policy/bans.js';
+
+/** The stats answer of `GET /api/v1/worker/main/stats`: the seed's fields exactly, plus why a worker is out. */
+export interface FleetStats {
+  totalWorkers: number;
+  availableWorkers: number;
+  bannedWorkers: number;
+  unhealthyWorkers: number;
+  workers: Array<{
+    id: string;
+    name: string;
+    region: string;
+    url: string;
+    isHealthy: boolean;
+    isBanned: boolean;
+    bannedUntil: string | null;
+    /** Why it is banned (e.g. "HTTP 403"), while it is. */
+    banReason: string | null;
+    requestCount: number;
+    successCount: number;
+    errorCount: number;
+    successRate: number;
+    /** Why the last health check or command failed, while it is unhealthy. */
+    lastError: string | null;
+    lastSeenAt: string | null;
+  }>;
+}
+
+/** The stats answer for `workers` at `now`. */
+export function fleetStats(workers: readonly WorkerSnapshot[], now: number): FleetStats {
+  const rows = workers.map((w) => {
+    const banned = isBanned(w.bannedUntil, now);
+    return {
+      id: w.id,
+      name: w.name,
+      region: w.region,
+      url: w.url,
+      isHealthy: w.healthy,
+      isBanned: banned,
+      bannedUntil: banned ? new Date(w.bannedUntil!).toISOString() : null,
+      banReason: banned ? w.banReason : null,
+      requestCount: w.requestCount,
+      successCount: w.successCount,
+      errorCount: w.errorCount,
+      // A worker that has served nothing has failed nothing: 0 requests shows 100.
+      successRate: w.requestCount === 0 ? 100 : Math.round((w.successCount / w.requestCount) * 10_000) / 100,
+      lastError: w.lastError,
+      lastSeenAt: w.lastSeenAt === null ? null : new Date(w.lastSeenAt).toISOString(),
+    };
+  });
+  let available = 0;
+  let banned = 0;
+  let unhealthy = 0;
+  for (const w of rows) {
+    if (w.isHealthy && !w.isBanned) available++;
+    if (w.isBanned) banned++;
+    if (!w.isHealthy) unhealthy++;
+  }
+  return { totalWorkers: rows.length, availableWorkers: available, bannedWorkers: banned, unhealthyWorkers: unhealthy, workers: rows };
+}
