@@ -56,7 +56,8 @@ export class EventFeed {
 
   /**
    * Streams events to `res` (headers not sent yet) until it closes. `lastEventId` is the
-   * client's `Last-Event-ID`: the events after it are replayed first.
+   * client's `Last-Event-ID`: the events after it are replayed first. A new reader gets a
+   * `hello` first, a reader that cannot be replayed to a `reload`.
    */
   attach(res: ServerResponse, lastEventId: string | undefined): void {
     // The socket is not reused after a stream: when the stream ends (server closing), the
@@ -75,10 +76,11 @@ export class EventFeed {
     conn.write(`retry: ${this.retryMs}\n\n`);
     // since() and on() in the same tick: no event can fall between the replay and the live feed.
     const resume = this.parseId(lastEventId);
-    if (resume === 'foreign') conn.write(this.reloadFrame('other-process'));
+    if (resume === undefined) conn.write(this.noticeFrame('hello', {}));
+    else if (resume === 'foreign') conn.write(this.noticeFrame('reload', { reason: 'other-process' }));
     else if (resume !== undefined) {
       const missed = this.bus.since(resume);
-      if (missed === null) conn.write(this.reloadFrame('gap'));
+      if (missed === null) conn.write(this.noticeFrame('reload', { reason: 'gap' }));
       else for (const e of missed) conn.write(this.frame(e));
     }
     const off = this.bus.on('*', (e) => conn.write(this.frame(e)));
@@ -111,9 +113,12 @@ export class EventFeed {
     return `id: ${this.epoch}-${e.id}\nevent: ${e.type}\ndata: ${JSON.stringify({ at: e.at, ...e.data })}\n\n`;
   }
 
-  /** The notice that replay is impossible; its id is the newest, so the next resume starts from now. */
-  private reloadFrame(reason: ReloadReason): string {
-    return `id: ${this.epoch}-${this.bus.lastId}\nevent: reload\ndata: ${JSON.stringify({ reason })}\n\n`;
+  /**
+   * `hello` (a new reader) or `reload` (replay impossible): load the snapshot now, then apply
+   * the events that follow. Its id is the newest, so the next resume starts from here.
+   */
+  private noticeFrame(type: 'hello' | 'reload', data: { reason?: ReloadReason }): string {
+    return `id: ${this.epoch}-${this.bus.lastId}\nevent: ${type}\ndata: ${JSON.stringify(data)}\n\n`;
   }
 
   /** The bus number to resume after; `foreign` for another process's id; undefined for none. */

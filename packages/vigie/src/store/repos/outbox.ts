@@ -46,6 +46,18 @@ export interface OutboxRepo {
   markFailed(id: string, error: string): Promise<boolean>;
   /** One entry, or undefined. */
   get(id: string): Promise<OutboxEntry | undefined>;
+  /** The delivery state of the notifications of these matches (no target, no payload: they may hold secrets). */
+  deliveriesOf(matchIds: readonly string[]): Promise<Delivery[]>;
+}
+
+/** Where one match's notification on one channel stands, as the dashboard shows it. */
+export interface Delivery {
+  matchId: string;
+  channel: string;
+  status: OutboxStatus;
+  attempts: number;
+  lastError: string | null;
+  sentAt: number | null;
 }
 
 function toEntry(r: Selectable<NotificationOutboxTable>): OutboxEntry {
@@ -143,6 +155,24 @@ export function createOutboxRepo(db: Kysely<Database>): OutboxRepo {
         .where('id', '=', id)
         .executeTakeFirst();
       return row && toEntry(row);
+    },
+
+    async deliveriesOf(matchIds) {
+      if (matchIds.length === 0) return [];
+      const rows = await db
+        .selectFrom('notification_outbox')
+        .select(['match_id', 'channel', 'status', 'attempts', 'last_error', 'sent_at'])
+        .where('match_id', 'in', [...matchIds])
+        .orderBy('created_at')
+        .execute();
+      return rows.map((r) => ({
+        matchId: r.match_id!,
+        channel: r.channel,
+        status: r.status as OutboxStatus,
+        attempts: r.attempts,
+        lastError: r.last_error,
+        sentAt: r.sent_at,
+      }));
     },
   };
 }

@@ -1,0 +1,48 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import fastifyStatic from '@fastify/static';
+import type { FastifyInstance } from 'fastify';
+import type { LiveConfig } from '../config/live.js';
+import type { EventBus } from '../events/bus.js';
+import type { Store } from '../store/index.js';
+import { dashboardApiRoutes } from './api-routes.js';
+import type { EventFeed, EventFeedOptions } from './event-feed.js';
+import { eventsRoute } from './events-route.js';
+
+/** Where `npm run build` puts the page (scripts/build-dashboard.mjs): dist/web beside dist/dashboard. */
+export const WEB_DIR = fileURLToPath(new URL('../web/', import.meta.url));
+
+export interface DashboardDeps {
+  bus: EventBus;
+  store: Store;
+  live: LiveConfig;
+  apiKeys: readonly string[];
+  feed?: EventFeedOptions & { onFeed?: (feed: EventFeed) => void };
+  /** The built page; WEB_DIR by default. */
+  webDir?: string;
+}
+
+/** The dashboard: the page at `/` and `/dashboard`, its live feed and its reads. */
+export async function registerDashboard(app: FastifyInstance, deps: DashboardDeps): Promise<void> {
+  await app.register(eventsRoute, { bus: deps.bus, apiKeys: deps.apiKeys, ...deps.feed });
+  await app.register(dashboardApiRoutes, { store: deps.store, live: deps.live, apiKeys: deps.apiKeys });
+  await app.register(dashboardPage, { webDir: deps.webDir ?? WEB_DIR });
+}
+
+/** Serves the built page; without a build, says how to make one instead of a bare 404. */
+async function dashboardPage(app: FastifyInstance, opts: { webDir: string }): Promise<void> {
+  const built = existsSync(`${opts.webDir}/index.html`);
+  if (built) {
+    // The page is public (it holds no data; everything it shows comes with the key).
+    await app.register(fastifyStatic, { root: opts.webDir, prefix: '/dashboard/', redirect: false, index: 'index.html', cacheControl: false });
+  }
+  const page = async (_request: unknown, reply: import('fastify').FastifyReply) => {
+    if (!built) {
+      return reply.code(503).type('text/plain; charset=utf-8').send('The dashboard is not built: run `npm run build` (it bundles packages/vigie/dashboard into dist/web).\n');
+    }
+    // The page is small and changes with each build: no caching, so an upgrade shows at once.
+    return reply.header('cache-control', 'no-store').sendFile('index.html');
+  };
+  app.get('/', page);
+  app.get('/dashboard', page);
+}
