@@ -97,7 +97,7 @@ describe('GET /api/v1/events', () => {
   it('needs x-api-key: none or a wrong one is a 401 in the error shape, and nothing is streamed', async () => {
     const bus = new EventBus();
     const url = await serve(bus);
-    for (const headers of [{}, { 'x-api-key': 'wrong-key-wrong-key-wrong' }]) {
+    for (const headers of [{}, { 'x-api-key': 'wrong-key-wrong-key-wrong' }] as Record<string, string>[]) {
       const s = await open(url, headers);
       expect(s.status).toBe(401);
       expect(JSON.parse(s.body)).toMatchObject({ success: false, error: 'UNAUTHORIZED', code: 'UNAUTHORIZED', httpStatus: 401 });

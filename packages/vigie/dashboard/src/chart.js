@@ -1,0 +1,46 @@
+// Duration and matches per cycle, oldest to newest, drawn by uPlot.
+import uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
+import { useEffect, useRef } from 'preact/hooks';
+import { html } from './html.js';
+
+/** The chart's columns from runs (newest first, as the API lists them). */
+export function chartData(runs) {
+  const done = runs.filter((r) => r.endedAt !== null).slice().reverse();
+  return [done.map((r) => Math.round(r.startedAt / 1000)), done.map((r) => (r.endedAt - r.startedAt) / 1000), done.map((r) => r.matches)];
+}
+
+export function CycleChart({ runs }) {
+  const box = useRef(null);
+  const plot = useRef(null);
+  const data = chartData(runs);
+  useEffect(() => {
+    const width = () => Math.max(260, box.current.clientWidth);
+    plot.current = new uPlot(
+      {
+        width: width(),
+        height: 220,
+        series: [
+          {},
+          { label: 'Duration (s)', stroke: '#2563eb', width: 2, points: { show: true } },
+          { label: 'Matches', stroke: '#d97706', width: 2, dash: [6, 4], scale: 'n', points: { show: true } },
+        ],
+        axes: [{}, { label: 'seconds' }, { side: 1, scale: 'n', label: 'matches', grid: { show: false } }],
+        scales: { n: { range: (_u, _min, max) => [0, Math.max(1, max)] } },
+      },
+      data,
+      box.current,
+    );
+    const onResize = () => plot.current.setSize({ width: width(), height: 220 });
+    addEventListener('resize', onResize);
+    return () => {
+      removeEventListener('resize', onResize);
+      plot.current.destroy();
+    };
+  }, []);
+  useEffect(() => plot.current?.setData(data), [runs]);
+  return html`<figure class="chart">
+    <div ref=${box} role="img" aria-label=${`Duration and matches of the last ${data[0].length} cycles`}></div>
+    <figcaption>Duration (solid) and matches (dashed) per cycle</figcaption>
+  </figure>`;
+}
