@@ -7,7 +7,8 @@ import { html } from './html.js';
 /** The chart's columns from runs (newest first, as the API lists them). */
 export function chartData(runs) {
   const done = runs.filter((r) => r.endedAt !== null).slice().reverse();
-  return [done.map((r) => Math.round(r.startedAt / 1000)), done.map((r) => (r.endedAt - r.startedAt) / 1000), done.map((r) => r.matches)];
+  // x is the cycle's rank (1 = oldest shown): evenly spaced, readable with one cycle or fifty.
+  return [done.map((_, i) => i + 1), done.map((r) => (r.endedAt - r.startedAt) / 1000), done.map((r) => r.matches)];
 }
 
 export function CycleChart({ runs }) {
@@ -21,12 +22,12 @@ export function CycleChart({ runs }) {
         width: width(),
         height: 220,
         series: [
-          {},
+          { label: 'Cycle' },
           { label: 'Duration (s)', stroke: '#2563eb', width: 2, points: { show: true } },
           { label: 'Matches', stroke: '#d97706', width: 2, dash: [6, 4], scale: 'n', points: { show: true } },
         ],
-        axes: [{}, { label: 'seconds' }, { side: 1, scale: 'n', label: 'matches', grid: { show: false } }],
-        scales: { n: { range: (_u, _min, max) => [0, Math.max(1, max)] } },
+        axes: [{ label: 'cycle (oldest → newest)', incrs: [1, 2, 5, 10, 20, 50] }, { label: 'seconds' }, { side: 1, scale: 'n', label: 'matches', grid: { show: false } }],
+        scales: { x: { time: false }, n: { range: (_u, _min, max) => [0, Math.max(1, max)] } },
       },
       data,
       box.current,

@@ -38,7 +38,7 @@ export function Cycles() {
     ${list.length === 0
       ? html`<p class="empty">No cycle has run yet.</p>`
       : html`<${CycleChart} runs=${list} />
-        <div class="table-wrap"><table class="runs">
+        <div class="table-wrap" tabindex="0" role="region" aria-label="Cycle history"><table class="runs">
           <caption>Last ${list.length} cycles, newest first</caption>
           <thead><tr><th scope="col">Started</th><th scope="col">Trigger</th><th scope="col">Outcome</th><th scope="col">Duration</th><th scope="col">Alerts</th><th scope="col">Matches</th><th scope="col">Errors</th><th scope="col">Per worker</th></tr></thead>
           <tbody>${list.map((r) => html`<tr key=${r.id} data-run=${r.id}>

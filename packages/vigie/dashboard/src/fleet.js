@@ -41,7 +41,7 @@ export function Fleet() {
     <h2 id="fleet-title">Fleet <span class="count">${healthy} of ${list.length} available</span></h2>
     ${list.length === 0
       ? html`<p class="empty">No worker registered. Add one with <code>vigie workers add</code>.</p>`
-      : html`<div class="table-wrap"><table class="fleet">
+      : html`<div class="table-wrap" tabindex="0" role="region" aria-label="Fleet"><table class="fleet">
           <thead><tr><th scope="col">Worker</th><th scope="col">Region</th><th scope="col">URL</th><th scope="col">State</th><th scope="col">Success</th><th scope="col">Last seen</th><th scope="col">Actions</th></tr></thead>
           <tbody>${list.map((w) => html`<${Row} key=${w.id} w=${w} t=${t} />`)}</tbody>
         </table></div>`}

@@ -58,4 +58,6 @@ function App() {
   return html`<${Dashboard} s=${session.value} />`;
 }
 
-render(html`<${App} />`, document.getElementById('app'));
+const root = document.getElementById('app');
+root.textContent = ''; // the boot message: rendering adds to what is there
+render(html`<${App} />`, root);

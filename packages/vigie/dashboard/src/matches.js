@@ -22,12 +22,12 @@ export function Matches() {
     <h2 id="matches-title">Matches <span class="count">${list.length}</span></h2>
     ${list.length === 0
       ? html`<p class="empty">No match yet.</p>`
-      : html`<div class="table-wrap"><table class="matches">
+      : html`<div class="table-wrap" tabindex="0" role="region" aria-label="Matches"><table class="matches">
           <thead><tr><th scope="col">Found</th><th scope="col">Item</th><th scope="col">Alert</th><th scope="col">Notification</th></tr></thead>
           <tbody>${list.map((m) => html`<tr key=${m.id} data-match=${m.id}>
             <td>${clock(m.createdAt)}</td>
             <td>${item(m.item)}</td>
-            <td class="sub">${m.alertId}</td>
+            <td>${m.alertName ?? html`<span class="sub">${m.alertId}</span>`}</td>
             <td>${m.notifications.length === 0 ? 'no notification target' : m.notifications.map((n) => html`<div>${delivery(n)}</div>`)}</td>
           </tr>`)}</tbody>
         </table></div>`}

@@ -106,7 +106,9 @@ export function onEvent(type, data) {
       void Promise.all([loadRuns(), loadFleet()]);
       return;
     case 'matches.recorded':
+      // Again a moment later: the outbox sends right after recording, and says so by no event.
       void loadMatches();
+      setTimeout(() => void loadMatches(), 2000);
       return;
     case 'leadership.gained':
     case 'leadership.lost':

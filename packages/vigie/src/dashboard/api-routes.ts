@@ -26,9 +26,11 @@ export async function dashboardApiRoutes(app: FastifyInstance, opts: DashboardAp
     if (!Number.isInteger(limit) || limit < 1 || limit > 200) throw new VigieError('INVALID_QUERY', 'limit must be an integer from 1 to 200.');
     const matches = await opts.store.matches.listRecent(limit);
     const deliveries = await opts.store.outbox.deliveriesOf(matches.map((m) => m.id));
+    const names = new Map((await opts.store.alerts.list({ activeOnly: false })).map((a) => [a.id, a.name]));
     return {
       matches: matches.map((m) => ({
         ...m,
+        alertName: names.get(m.alertId) ?? null,
         notifications: deliveries.filter((d) => d.matchId === m.id).map(({ matchId: _, ...d }) => d),
       })),
     };
