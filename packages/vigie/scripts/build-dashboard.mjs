@@ -11,7 +11,7 @@ const out = `${root}dist/web/`;
 
 mkdirSync(out, { recursive: true });
 await build({
-  entryPoints: { app: `${src}main.js` },
+  entryPoints: { app: `${src}main.ts` },
   outdir: out,
   bundle: true,
   format: 'esm',

@@ -1,16 +1,26 @@
 import { html } from './html.js';
 import { clock } from './format.js';
 import { matches } from './state.js';
+import type { MatchRow } from './types.js';
 
-const DELIVERY = { pending: '⏳ queued', sent: '✔ sent', failed: '✖ failed' };
+const DELIVERY: Record<string, string> = { pending: '⏳ queued', sent: '✔ sent', failed: '✖ failed' };
 
-function delivery(n) {
+function delivery(n: MatchRow['notifications'][number]): string {
   return `${n.channel}: ${DELIVERY[n.status] ?? n.status}${n.status === 'failed' && n.lastError ? ` (${n.lastError})` : ''}`;
 }
 
 /** What a match's item shows: its title and price when the source gave them. */
-function itemText(item) {
-  if (!item || typeof item !== 'object') return String(item ?? '');
+interface ItemFields {
+  title?: string;
+  name?: string;
+  id?: string | number;
+  url?: string;
+  price?: number | string | { amount: number | string; currency?: string };
+}
+
+function itemText(value: unknown): string {
+  if (!value || typeof value !== 'object') return String(value ?? '');
+  const item = value as ItemFields;
   const price = item.price === undefined ? '' : ` — ${typeof item.price === 'object' ? `${item.price.amount} ${item.price.currency ?? ''}` : item.price}`;
   return `${item.title ?? item.name ?? item.id ?? ''}${price}`;
 }
@@ -34,8 +44,9 @@ export function Matches() {
   </section>`;
 }
 
-function item(value) {
+function item(value: unknown) {
   const text = itemText(value);
-  const url = value && typeof value === 'object' && typeof value.url === 'string' && /^https?:\/\//.test(value.url) ? value.url : null;
+  const link = value && typeof value === 'object' ? (value as ItemFields).url : undefined;
+  const url = typeof link === 'string' && /^https?:\/\//.test(link) ? link : null;
   return url ? html`<a href=${url} rel="noreferrer noopener" target="_blank">${text}</a>` : text;
 }

@@ -13,10 +13,11 @@ import { Login } from './login.js';
 import { Matches } from './matches.js';
 import { Config, Failovers, Leadership, Standby } from './side-panels.js';
 import { feed, problem, start } from './state.js';
+import type { Session } from './types.js';
 
 const session = signal(loadSession());
 
-const FEED = { open: '● Live', connecting: '○ Connecting…', retrying: '◌ Reconnecting…', stopped: '✖ Live feed stopped' };
+const FEED: Record<string, string> = { open: '● Live', connecting: '○ Connecting…', retrying: '◌ Reconnecting…', stopped: '✖ Live feed stopped' };
 
 function StatusBar() {
   const f = feed.value;
@@ -27,7 +28,7 @@ function StatusBar() {
   </div>`;
 }
 
-function Dashboard({ s }) {
+function Dashboard({ s }: { s: Session }) {
   useEffect(() => start(connect(s)), [s]);
   const logout = () => {
     clearSession();
@@ -50,7 +51,7 @@ function Dashboard({ s }) {
 
 function App() {
   if (!session.value) {
-    return html`<${Login} onLogin=${(s) => {
+    return html`<${Login} onLogin=${(s: Session) => {
       saveSession(s);
       session.value = s;
     }} />`;
@@ -58,6 +59,6 @@ function App() {
   return html`<${Dashboard} s=${session.value} />`;
 }
 
-const root = document.getElementById('app');
+const root = document.getElementById('app')!;
 root.textContent = ''; // the boot message: rendering adds to what is there
 render(html`<${App} />`, root);

@@ -3,8 +3,9 @@ import { busy, runCycle } from './actions.js';
 import { CycleChart } from './chart.js';
 import { clock, duration } from './format.js';
 import { cycle, runs } from './state.js';
+import type { RunRow } from './types.js';
 
-const STATUS = { ok: '✔ ok', partial: '◐ partial', failed: '✖ failed', skipped: '↷ skipped', running: '… running', abandoned: '✖ abandoned' };
+const STATUS: Record<string, string> = { ok: '✔ ok', partial: '◐ partial', failed: '✖ failed', skipped: '↷ skipped', running: '… running', abandoned: '✖ abandoned' };
 
 function Progress() {
   const c = cycle.value;
@@ -23,7 +24,7 @@ function Progress() {
   </div>`;
 }
 
-function outcomes(r) {
+function outcomes(r: RunRow): string {
   if (!r.workers?.length) return '—';
   return r.workers.map((w) => `${w.workerId} ${w.ok ? '✔' : '✖'} ${w.alertsChecked ?? 0}${w.error ? ` (${w.error})` : ''}`).join(', ');
 }

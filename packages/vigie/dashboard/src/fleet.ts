@@ -1,11 +1,12 @@
-import { html } from './html.js';
 import { ban, busy, remove, unban } from './actions.js';
 import { ago, duration } from './format.js';
+import { html } from './html.js';
 import { now, workers } from './state.js';
+import type { WorkerRow } from './types.js';
 
 /** A worker's state in words (with a symbol), never by colour alone. */
-function stateOf(w, t) {
-  if (w.isBanned) {
+function stateOf(w: WorkerRow, t: number): { cls: 'ok' | 'bad' | 'banned'; text: string } {
+  if (w.isBanned && w.bannedUntil !== null) {
     const left = Date.parse(w.bannedUntil) - t;
     return { cls: 'banned', text: `⛔ Banned, ${duration(Math.max(0, left))} left${w.banReason ? ` (${w.banReason})` : ''}` };
   }
@@ -13,9 +14,9 @@ function stateOf(w, t) {
   return { cls: 'ok', text: '✔ Healthy' };
 }
 
-function Row({ w, t }) {
+function Row({ w, t }: { w: WorkerRow; t: number }) {
   const s = stateOf(w, t);
-  const pending = (name) => busy.value.has(`${name}:${w.id}`);
+  const pending = (name: string) => busy.value.has(`${name}:${w.id}`);
   return html`<tr data-worker=${w.id}>
     <th scope="row">${w.name}<div class="sub">${w.id}</div></th>
     <td>${w.region}</td>
@@ -36,9 +37,9 @@ function Row({ w, t }) {
 export function Fleet() {
   const list = workers.value;
   const t = now.value;
-  const healthy = list.filter((w) => w.isHealthy && !w.isBanned).length;
+  const available = list.filter((w) => w.isHealthy && !w.isBanned).length;
   return html`<section id="fleet" aria-labelledby="fleet-title">
-    <h2 id="fleet-title">Fleet <span class="count">${healthy} of ${list.length} available</span></h2>
+    <h2 id="fleet-title">Fleet <span class="count">${available} of ${list.length} available</span></h2>
     ${list.length === 0
       ? html`<p class="empty">No worker registered. Add one with <code>vigie workers add</code>.</p>`
       : html`<div class="table-wrap" tabindex="0" role="region" aria-label="Fleet"><table class="fleet">

@@ -1,16 +1,17 @@
 import { signal } from '@preact/signals';
 import { html } from './html.js';
 import { connect, describeError, parseNodes } from './api.js';
+import type { Session } from './types.js';
 
-const error = signal(null);
+const error = signal<string | null>(null);
 const checking = signal(false);
 
 /** Asks for the API key (and optionally more coordinators), checks it, then calls `onLogin`. */
-export function Login({ onLogin }) {
-  const submit = async (e) => {
+export function Login({ onLogin }: { onLogin: (session: Session) => void }) {
+  const submit = async (e: SubmitEvent) => {
     e.preventDefault();
-    const form = new FormData(e.currentTarget);
-    const session = { key: String(form.get('key') ?? ''), nodes: parseNodes(String(form.get('nodes') ?? '')) };
+    const form = new FormData(e.currentTarget as HTMLFormElement);
+    const session: Session = { key: String(form.get('key') ?? ''), nodes: parseNodes(String(form.get('nodes') ?? '')) };
     if (session.key === '') {
       error.value = 'Enter the API key (VIGIE_API_KEY).';
       return;
@@ -26,7 +27,7 @@ export function Login({ onLogin }) {
       error.value = describeError(err);
     } finally {
       checking.value = false;
-      api.close();
+      void api.close();
     }
   };
   return html`<main class="login">

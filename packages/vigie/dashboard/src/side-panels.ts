@@ -21,7 +21,7 @@ export function Leadership() {
   </section>`;
 }
 
-function show(v) {
+function show(v: unknown): string {
   if (v === undefined || v === null) return '—';
   return typeof v === 'object' ? JSON.stringify(v) : String(v);
 }
@@ -46,7 +46,7 @@ export function Failovers() {
   return html`<section id="failovers" aria-labelledby="failovers-title">
     <h2 id="failovers-title">Failovers</h2>
     ${list.length > 0
-      ? html`<ul class="log">${list.map((f, i) => html`<li key=${i}>${f.workerId}: ${f.type === 'failover.step' ? `${f.step} ${f.ok ? '✔' : '✖'} ${f.reason}` : f.type === 'failover.exhausted' ? `✖ ladder exhausted (${f.reason})` : `${f.streak} blocks in a row`}</li>`)}</ul>`
+      ? html`<ul class="log">${list.map((f, i) => html`<li key=${i}>${f.workerId}: ${f.text}</li>`)}</ul>`
       : html`<p class="empty">${enabled ? 'No failover since this page opened.' : 'Not configured.'}</p>`}
   </section>`;
 }
