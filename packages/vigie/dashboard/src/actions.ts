@@ -2,7 +2,7 @@
 import { signal } from '@preact/signals';
 import type { VigieClient } from '@vigie/client';
 import { describeError } from './api.js';
-import { client, loadFleet, loadRuns, problem } from './state.js';
+import { client, loadFleet, loadMatches, loadRuns, problem } from './state.js';
 import type { WorkerRow } from './types.js';
 
 /** The last action's outcome, announced to screen readers (the status line is aria-live). */
@@ -32,7 +32,10 @@ async function act(name: string, label: string, run: (api: VigieClient) => Promi
 const worker = (id: string) => `/api/v1/worker/main/workers/${encodeURIComponent(id)}`;
 
 /** Runs an alert cycle now, on the leader (the answer comes when the cycle ends). */
-export const runCycle = () => act('cycle', 'Running a cycle', (api) => api.postJson('/api/v1/alerts/run-once', {}, { timeoutMs: 15 * 60_000 }), loadRuns);
+export const runCycle = () =>
+  act('cycle', 'Running a cycle', (api) => api.postJson('/api/v1/alerts/run-once', {}, { timeoutMs: 15 * 60_000 }), async () => {
+    await Promise.all([loadRuns(), loadMatches(), loadFleet()]);
+  });
 
 /** Bans a worker for an hour (an operator's ban; unban lifts it). */
 export const ban = (w: WorkerRow) =>
