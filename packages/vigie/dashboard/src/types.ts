@@ -1,6 +1,7 @@
 // What the page reads from the coordinator. The live feed's events are the server's own types
-// (src/events/types.ts, type-only: nothing of the server is bundled); the REST answers are
-// declared here as the page uses them.
+// (src/events/types.ts) and so is the fleet's stats answer, type-only: nothing of the server is
+// bundled; the other REST answers are declared here as the page uses them.
+import type { FleetStats } from '../../src/coordinator/fleet-stats.js';
 import type { FleetEventMap } from '../../src/events/types.js';
 
 export type { FleetEventMap };
@@ -9,22 +10,7 @@ export type { FleetEventMap };
 export type FeedData<K extends keyof FleetEventMap> = FleetEventMap[K] & { at: number };
 
 /** A row of GET /api/v1/worker/main/stats. */
-export interface WorkerRow {
-  id: string;
-  name: string;
-  region: string;
-  url: string;
-  isHealthy: boolean;
-  isBanned: boolean;
-  bannedUntil: string | null;
-  banReason: string | null;
-  requestCount: number;
-  successCount: number;
-  errorCount: number;
-  successRate: number;
-  lastError: string | null;
-  lastSeenAt: string | null;
-}
+export type WorkerRow = FleetStats['workers'][number];
 
 /** A row of GET /api/v1/alerts/runs. */
 export interface RunRow {
