@@ -1,5 +1,5 @@
 import type { Alert } from '../store/index.js';
-import type { Item } from './types.js';
+import type { Item } from '../wire/check-alerts.js';
 
 /** Why an item passed or not; `reason` is for debug logs and tests. */
 export type FilterVerdict = { ok: true } | { ok: false; reason: string };

@@ -2,9 +2,8 @@ import { z } from 'zod';
 import { matchIdempotencyKey } from '../notify/targets.js';
 import type { MatchPayload } from '../notify/types.js';
 import type { Logger } from '../observability/logger.js';
-import { fromBool, fromJson } from '../store/codec.js';
-import { createRepos, isStoreError, type Alert, type Fence, type NotifyTarget, type Store } from '../store/index.js';
-import type { Item } from './types.js';
+import { isStoreError, type Alert, type Fence, type Store } from '../store/index.js';
+import type { Item } from '../wire/check-alerts.js';
 
 /** What `recordMatches` takes: one alert's candidates from one check. */
 export interface RecordMatchesInput {
@@ -41,32 +40,24 @@ export interface RecordMatchesResult {
  * crash before the commit leaves the first check to be done again, and after it never twice.
  * A match is recorded even when the alert has no notify target.
  */
-export async function recordMatches(store: Pick<Store, 'db'>, input: RecordMatchesInput): Promise<RecordMatchesResult> {
+export async function recordMatches(store: Pick<Store, 'fenced'>, input: RecordMatchesInput): Promise<RecordMatchesResult> {
   const now = input.now ?? Date.now();
   const alertId = input.alert.id;
   const items = new Map<string, Item>();
   for (const c of input.candidates) if (!items.has(c.id)) items.set(c.id, c);
 
-  return store.db.transaction().execute(async (tx) => {
-    if (input.fence) await createRepos(tx).fencing.check(input.fence, now);
+  return store.fenced(input.fence, async (repos) => {
     // Claim the first check with a conditional write, first: on PostgreSQL a concurrent first
     // check of the same alert waits on this row, then finds baseline_at set and records normally
     // (its items are then already seen); SQLite transactions begin immediate and never overlap.
-    const claimed = await tx
-      .updateTable('alerts')
-      .set({ baseline_at: now })
-      .where('id', '=', alertId)
-      .where('baseline_at', 'is', null)
-      .executeTakeFirst();
-    const baseline = claimed.numUpdatedRows > 0n;
-    const row = await tx.selectFrom('alerts').select(['name', 'notify', 'notify_existing']).where('id', '=', alertId).executeTakeFirst();
+    const baseline = await repos.alerts.claimBaseline(alertId, now);
+    const row = await repos.alerts.get(alertId);
     if (!row) return { newMatches: 0, baseline: false, notifications: 0 }; // deleted since the cycle read it
 
-    const repos = createRepos(tx);
     const fresh = await repos.matches.markSeen(alertId, [...items.keys()], now);
-    if (baseline && !fromBool(row.notify_existing)) return { newMatches: 0, baseline, notifications: 0 };
+    if (baseline && !row.notifyExisting) return { newMatches: 0, baseline, notifications: 0 };
 
-    const targets = fromJson<NotifyTarget[]>(row.notify, []).filter((t) => typeof t?.channel === 'string' && t.channel !== '');
+    const targets = row.notify.filter((t) => typeof t?.channel === 'string' && t.channel !== '');
     let newMatches = 0;
     let notifications = 0;
     for (const itemId of fresh) {
@@ -140,7 +131,7 @@ export interface MatchBatchContext {
 }
 
 export interface MatchRecorderOptions {
-  store: Pick<Store, 'db'>;
+  store: Pick<Store, 'fenced'>;
   logger: Logger;
   clock?: () => number;
   /** Called after a batch created matches (e.g. `() => sender.kick()`, to notify without waiting for the next poll). */

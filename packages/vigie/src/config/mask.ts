@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { SETTINGS, type Setting, type SettingKey } from './settings.js';
-import type { VigieConfig } from './load.js';
 
 /** A URL with its password replaced, so that a connection string can be shown. */
 export function maskUrl(value: string): string {
@@ -30,8 +29,14 @@ export function previewSecret(value: string): string {
   return `**** (${value.length} chars, sha256:${fingerprint})`;
 }
 
+/**
+ * What `maskedConfig` reads of a config: the settings plus the file's sections. (Not the loader's
+ * `VigieConfig` type, so that this module stays below the loader, which uses `maskUrl`.)
+ */
+type MaskableConfig = { readonly [K in SettingKey]?: unknown } & { workers: unknown; sources: Record<string, unknown>; refreshers: Record<string, unknown>; configFile?: string | undefined };
+
 /** The effective config with every secret masked, for `vigie config check` and logs. */
-export function maskedConfig(config: VigieConfig): Record<string, unknown> {
+export function maskedConfig(config: MaskableConfig): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(SETTINGS) as SettingKey[]) {
     const s: Setting = SETTINGS[key];

@@ -1,7 +1,7 @@
 import { VigieError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import { isStoreError, type Fence, type RunTrigger } from '../store/index.js';
-import type { CycleRunner, CycleSummary } from './cycle-runner.js';
+import type { CycleRunner, CycleSummary } from '../cycles/runner.js';
 import { nextTickAt, slotKey, slotStart } from './slots.js';
 
 export interface CycleSchedulerOptions {

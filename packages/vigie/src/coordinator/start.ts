@@ -12,7 +12,8 @@ import { VERSION } from '../version.js';
 import { createMatchRecorder } from '../alerts/matches.js';
 import { outboxSenderFor } from '../notify/from-config.js';
 import { createBalancer } from './balancer/index.js';
-import { CycleRunner } from './cycle-runner.js';
+import { CycleRunner } from '../cycles/runner.js';
+import { workerExecutor } from './cycle-executor.js';
 import { Dispatcher } from './dispatcher.js';
 import { EventBus } from '../events/bus.js';
 import { countFleetEvents, logFleetEvents, releaseLeftWorkers } from './event-subscribers.js';
@@ -82,10 +83,10 @@ export async function startCoordinator(config: VigieConfig, logger: Logger): Pro
   });
   const sender = outboxSenderFor(config, store, logger, { onOutcome: (channel, outcome) => metrics.notifications.inc({ channel, outcome }) });
   const runner = new CycleRunner({
-    store, fleet, dispatcher, logger,
-    onMatches: createMatchRecorder({ store, logger, onRecorded: () => sender.kick() }),
+    store, logger, events,
     // Each alert may wait the longest pause plus one request; the worker's own deadline caps it.
-    batchTimeoutMs: (n) => Math.min(cfg().commandTimeoutMs, cfg().workerRequestTimeoutMs * (n + 1) + n * cfg().requestDelayMaxMs),
+    executor: workerExecutor(fleet, dispatcher, (n) => Math.min(cfg().commandTimeoutMs, cfg().workerRequestTimeoutMs * (n + 1) + n * cfg().requestDelayMaxMs)),
+    onMatches: createMatchRecorder({ store, logger, onRecorded: () => sender.kick() }),
   });
   // Leadership: only the leader runs the cycle schedule and the outbox sender. Its fence (the
   // lock's fencing number) goes with every cycle write; the store refuses a stale one.

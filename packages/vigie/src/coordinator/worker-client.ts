@@ -1,4 +1,5 @@
 import { Pool } from 'undici';
+import type { WorkerAnswer } from '../wire/answer.js';
 import type { AttemptFailure } from './policy/retry-plan.js';
 
 /** A command as the worker protocol carries it. */
@@ -106,7 +107,7 @@ export class WorkerClient {
         ...(signal ? { signal } : {}),
       });
       const text = await res.body.text();
-      let body: unknown;
+      let body: Partial<WorkerAnswer> | unknown;
       try {
         body = JSON.parse(text);
       } catch {

@@ -1,15 +1,9 @@
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import { ForeignError, VigieError, type ErrorCode } from '../errors.js';
 import { scrub } from '../observability/secrets.js';
+import type { ErrorBody } from '../wire/answer.js';
 
-/** The seed's failure answer, plus a stable `code` and a `message` that says what to do. */
-export interface ErrorBody {
-  success: false;
-  error: string;
-  code: string;
-  message: string;
-  httpStatus: number;
-}
+export type { ErrorBody } from '../wire/answer.js';
 
 /** Sends `err` as the seed's `{ success: false, error, httpStatus }` answer. */
 export function sendError(reply: FastifyReply, err: VigieError | ForeignError): FastifyReply {

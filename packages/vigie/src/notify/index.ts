@@ -7,7 +7,6 @@ import { createWebhookNotifier } from './webhook.js';
 
 export * from './types.js';
 export { retryDelayMs, type BackoffOptions } from './backoff.js';
-export { claimOutboxEntry } from './claim.js';
 export { createLogNotifier } from './log.js';
 export { OutboxSender, type DrainResult, type OutboxSenderOptions } from './outbox-sender.js';
 export { matchIdempotencyKey, targetKey } from './targets.js';

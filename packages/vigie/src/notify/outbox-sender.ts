@@ -4,7 +4,6 @@ import { scrub } from '../observability/secrets.js';
 import type { OutboxEntry, Store } from '../store/index.js';
 import { withDeadline } from '../util/deadline.js';
 import { retryDelayMs, type BackoffOptions } from './backoff.js';
-import { claimOutboxEntry } from './claim.js';
 import { targetKey } from './targets.js';
 import type { Notifier, SendResult } from './types.js';
 
@@ -185,7 +184,7 @@ export class OutboxSender {
         this.opts.onOutcome?.(entry.channel, 'failed');
         return 'failed';
       }
-      if (!(await claimOutboxEntry(this.opts.store.db, entry, now + this.leaseMs))) return 'skipped';
+      if (!(await this.opts.store.outbox.claim(entry, now + this.leaseMs))) return 'skipped';
 
       const result = await this.send(notifier, entry);
       const at = Math.max(now, this.clock());

@@ -1,4 +1,4 @@
-import type { Item } from '../alerts/types.js';
+import type { Item } from '../wire/check-alerts.js';
 import type { OutboxEntry } from '../store/index.js';
 
 /**

@@ -10,7 +10,7 @@ import { createAlertRunsRepo, type AlertRunsRepo } from './repos/alert-runs.js';
 import { createAlertsRepo, type AlertsRepo } from './repos/alerts.js';
 import { createCredentialsRepo, type CredentialsRepo } from './repos/credentials.js';
 import { createFailoversRepo, type FailoversRepo } from './repos/failovers.js';
-import { createFencingRepo, type FencingRepo } from './repos/fencing.js';
+import { createFencingRepo, type Fence, type FencingRepo } from './repos/fencing.js';
 import { createMatchesRepo, type MatchesRepo } from './repos/matches.js';
 import { createOutboxRepo, type OutboxRepo } from './repos/outbox.js';
 import { createWorkersRepo, type WorkersRepo } from './repos/workers.js';
@@ -44,6 +44,12 @@ export interface Store extends Repos {
   readonly kind: StoreKind;
   /** For transactions across repositories: `db.transaction().execute((tx) => fn(createRepos(tx)))`. */
   readonly db: Kysely<Database>;
+  /**
+   * Runs `write` in one transaction over every repository; with a fence (the leader's fencing
+   * number), it first checks that no newer leader has written, else throws StoreError FENCED
+   * and writes nothing.
+   */
+  fenced<T>(fence: Fence | undefined, write: (repos: Repos) => Promise<T>): Promise<T>;
   /** Throws StoreError STORE_UNAVAILABLE if the database does not answer within the timeout. */
   ping(): Promise<void>;
   /** Closes connections; safe to call twice. */
@@ -117,6 +123,12 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
     kind: target.kind,
     db,
     ...createRepos(db),
+    fenced: (fence, write) =>
+      db.transaction().execute(async (tx) => {
+        const repos = createRepos(tx);
+        if (fence) await repos.fencing.check(fence);
+        return write(repos);
+      }),
     ping,
     close: () => (closed ??= db.destroy()),
   };

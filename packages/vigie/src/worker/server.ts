@@ -4,6 +4,7 @@ import type { VigieConfig } from '../config/load.js';
 import { ForeignError, isErrorCode, VigieError } from '../errors.js';
 import { createHttpApp } from '../http/app.js';
 import { sendError } from '../http/errors.js';
+import type { SuccessBody } from '../wire/answer.js';
 import type { Logger } from '../observability/logger.js';
 import type { WorkerMetrics } from '../observability/metrics.js';
 import type { Store } from '../store/index.js';
@@ -108,7 +109,8 @@ export function createWorkerServer(deps: WorkerServerDeps): WorkerServer {
       // by the thousand a second, so their successes go to debug.
       if (type === 'custom') request.log.debug({ type, ms: elapsed(started) }, 'command ok');
       else request.log.info({ type, ms: elapsed(started) }, 'command ok');
-      return { success: true, data };
+      const answer: SuccessBody = { success: true, data };
+      return answer;
     } catch (err) {
       const e = toVigieError(err, type);
       metrics.commands.inc({ type: typeLabel(type), outcome: e.code });

@@ -4,7 +4,7 @@ import type { Logger } from '../observability/logger.js';
 import { createWorkerMetrics } from '../observability/metrics.js';
 import { openStore, type Store } from '../store/index.js';
 import { VERSION } from '../version.js';
-import { createCheckAlertsHandler } from '../alerts/check-alerts.js';
+import { createCheckAlertsHandler } from './commands/check-alerts.js';
 import { createRefreshers } from '../alerts/refreshers/index.js';
 import { createSources } from '../alerts/sources/index.js';
 import { createGenerateCookiesHandler } from './commands/generate-cookies.js';

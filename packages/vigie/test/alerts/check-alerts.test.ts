@@ -1,8 +1,8 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createCheckAlertsHandler, type CheckAlertsDeps } from '../../src/alerts/check-alerts.js';
+import { createCheckAlertsHandler, type CheckAlertsDeps } from '../../src/worker/commands/check-alerts.js';
 import type { Sleep } from '../../src/alerts/pacer.js';
 import { createSources } from '../../src/alerts/sources/index.js';
-import type { CheckAlertsResult } from '../../src/alerts/types.js';
+import type { CheckAlertsResult } from '../../src/wire/check-alerts.js';
 import { VigieError } from '../../src/errors.js';
 import { clearSecrets } from '../../src/observability/secrets.js';
 import type { Alert } from '../../src/store/index.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { filterItem, normalizeText } from '../../src/alerts/filters.js';
-import type { Item } from '../../src/alerts/types.js';
+import type { Item } from '../../src/wire/check-alerts.js';
 import type { Alert } from '../../src/store/index.js';
 
 function alert(patch: Partial<Alert> = {}): Alert {

@@ -5,7 +5,7 @@ import { SqliteDatabase } from '../../src/store/sqlite.js';
 import { Kysely, Migrator, SqliteDialect } from 'kysely';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createMatchRecorder, recordMatches } from '../../src/alerts/matches.js';
-import type { Item } from '../../src/alerts/types.js';
+import type { Item } from '../../src/wire/check-alerts.js';
 import { matchIdempotencyKey } from '../../src/notify/targets.js';
 import { migrationProvider } from '../../src/store/migrations/index.js';
 import { openStore, type Alert, type AlertInput, type NotifyTarget, type Store } from '../../src/store/index.js';

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCheckAlertsHandler } from '../../src/alerts/check-alerts.js';
+import { createCheckAlertsHandler } from '../../src/worker/commands/check-alerts.js';
 import { createSources } from '../../src/alerts/sources/index.js';
 import { loadConfig } from '../../src/config/load.js';
 import { createLogger } from '../../src/observability/logger.js';

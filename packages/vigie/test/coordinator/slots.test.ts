@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { CycleRunner, CycleSummary } from '../../src/coordinator/cycle-runner.js';
+import type { CycleRunner, CycleSummary } from '../../src/cycles/runner.js';
 import { CycleScheduler } from '../../src/coordinator/scheduler.js';
 import { nextTickAt, slotKey, slotStart } from '../../src/coordinator/slots.js';
 import { createLogger } from '../../src/observability/logger.js';

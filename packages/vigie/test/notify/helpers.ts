@@ -1,4 +1,4 @@
-import type { Item } from '../../src/alerts/types.js';
+import type { Item } from '../../src/wire/check-alerts.js';
 import type { MatchPayload } from '../../src/notify/types.js';
 import type { OutboxEntry } from '../../src/store/index.js';
 

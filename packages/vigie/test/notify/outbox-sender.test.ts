@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { recordMatches } from '../../src/alerts/matches.js';
-import { claimOutboxEntry } from '../../src/notify/claim.js';
 import { OutboxSender, type OutboxSenderOptions } from '../../src/notify/outbox-sender.js';
 import { createTelegramNotifier } from '../../src/notify/telegram.js';
 import type { Notifier } from '../../src/notify/types.js';
@@ -162,8 +161,8 @@ describe('OutboxSender', () => {
 
   it('leaves an entry claimed by a sender that died to its lease, then delivers it once', async () => {
     const [e] = await matches(['a']);
-    expect(await claimOutboxEntry(store.db, e!, now + 45_000)).toBe(true);
-    expect(await claimOutboxEntry(store.db, e!, now + 45_000)).toBe(false); // the claim is a compare-and-set
+    expect(await store.outbox.claim(e!, now + 45_000)).toBe(true);
+    expect(await store.outbox.claim(e!, now + 45_000)).toBe(false); // the claim is a compare-and-set
     const s = sender();
     expect(await s.drainOnce(now)).toMatchObject({ sent: 0 });
     expect(await s.drainOnce(now + 45_000)).toMatchObject({ sent: 1 });

@@ -41,14 +41,18 @@ describe('AUTO_RUN_CYCLE', () => {
     // Without Redis, the seed's singleton rule runs on the file lock, with its warning.
     await worker!.waitForLog((l) => typeof l.msg === 'string' && l.msg.includes('unsafe for multi-container deployments'));
     await worker!.waitForLog((l) => typeof l.msg === 'string' && l.msg.startsWith('Singleton lock acquired (file) poller_lock'));
-    await worker!.waitForLog((l) => typeof l.msg === 'string' && l.msg.startsWith('auto cycle finished'));
+    await worker!.waitForLog((l) => typeof l.msg === 'string' && l.msg.startsWith('Cycle finished'));
     await worker!.waitForLog((l) => l.msg === 'notification sent (log)');
     // The worker's requests left from its own address, as a region's would.
     expect(market!.requestsFrom('127.0.0.6')).toBeGreaterThan(0);
     const store = await openStore({ dataDir });
     try {
       expect((await store.matches.listRecent(100)).length).toBe(20);
-      expect((await store.alertRuns.listRecent(1))[0]).toMatchObject({ status: 'ok', alertsChecked: 1 });
+      const run = (await store.alertRuns.listRecent(1))[0];
+      expect(run).toMatchObject({ status: 'ok', alertsChecked: 1 });
+      // The same cycle path as the coordinator's: its writes carry poller_lock's fencing number.
+      expect(run?.fencingToken).toBeGreaterThan(0);
+      expect(await store.fencing.newest('poller_lock')).toBe(run?.fencingToken);
     } finally {
       await store.close();
     }

@@ -2,7 +2,7 @@ import type { Dispatcher } from 'undici';
 import { z } from 'zod';
 import { ConfigError } from '../../errors.js';
 import type { Alert } from '../../store/index.js';
-import type { Item } from '../types.js';
+import type { Item } from '../../wire/check-alerts.js';
 import { parseRetryAfter } from '@vigie/client';
 import { httpCall } from './http-io.js';
 import { UpstreamError, type Source, type SourceContext, type SourceFactory } from './types.js';

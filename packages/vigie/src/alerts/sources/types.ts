@@ -1,7 +1,7 @@
 import type { Dispatcher } from 'undici';
 import { VigieError, type ErrorCode } from '../../errors.js';
 import type { Alert } from '../../store/index.js';
-import type { Item } from '../types.js';
+import type { Item } from '../../wire/check-alerts.js';
 
 /** What a source's search may use: the scraping credential, the command's signal, a time bound. */
 export interface SourceContext {

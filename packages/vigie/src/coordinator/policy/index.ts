@@ -2,4 +2,3 @@ export * from './availability.js';
 export * from './bans.js';
 export * from './retry-budget.js';
 export * from './retry-plan.js';
-export * from './split.js';

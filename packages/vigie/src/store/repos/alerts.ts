@@ -67,6 +67,11 @@ export interface AlertsRepo {
   remove(id: string): Promise<boolean>;
   /** How many alerts are active (a cycle with none is skipped). */
   countActive(): Promise<number>;
+  /**
+   * Claims an alert's first check: sets `baseline_at` only if still unset; true for the caller
+   * that set it. On PostgreSQL a concurrent first check waits on this row, then finds it set.
+   */
+  claimBaseline(id: string, now: number): Promise<boolean>;
 }
 
 function toAlert(r: Selectable<AlertsTable>): Alert {
@@ -174,6 +179,10 @@ export function createAlertsRepo(db: Kysely<Database>): AlertsRepo {
         .where('active', '=', toBool(true))
         .executeTakeFirstOrThrow();
       return toCount(row.n);
+    },
+    async claimBaseline(id, now) {
+      const res = await db.updateTable('alerts').set({ baseline_at: now }).where('id', '=', id).where('baseline_at', 'is', null).executeTakeFirst();
+      return res.numUpdatedRows > 0n;
     },
   };
 }

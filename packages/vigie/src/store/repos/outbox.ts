@@ -46,6 +46,13 @@ export interface OutboxRepo {
   markFailed(id: string, error: string): Promise<boolean>;
   /** One entry, or undefined. */
   get(id: string): Promise<OutboxEntry | undefined>;
+  /**
+   * Takes an entry for one send by pushing its `next_attempt_at` to `leaseUntil`, only if it is
+   * still pending with the `next_attempt_at` the caller read (compare-and-set). Two senders (two
+   * coordinators during a leader change, or two loops of one process) cannot both win; if the
+   * winner dies mid-send, the entry is due again when the lease ends.
+   */
+  claim(entry: Pick<OutboxEntry, 'id' | 'nextAttemptAt'>, leaseUntil: number): Promise<boolean>;
   /** The delivery state of the notifications of these matches (no target, no payload: they may hold secrets). */
   deliveriesOf(matchIds: readonly string[]): Promise<Delivery[]>;
 }
@@ -155,6 +162,17 @@ export function createOutboxRepo(db: Kysely<Database>): OutboxRepo {
         .where('id', '=', id)
         .executeTakeFirst();
       return row && toEntry(row);
+    },
+
+    async claim(entry, leaseUntil) {
+      const res = await db
+        .updateTable('notification_outbox')
+        .set({ next_attempt_at: leaseUntil })
+        .where('id', '=', entry.id)
+        .where('status', '=', 'pending')
+        .where('next_attempt_at', '=', entry.nextAttemptAt)
+        .executeTakeFirst();
+      return res.numUpdatedRows > 0n;
     },
 
     async deliveriesOf(matchIds) {

@@ -2,7 +2,7 @@ import type { Dispatcher } from 'undici';
 import { z } from 'zod';
 import { httpCall } from '../../alerts/sources/http-io.js';
 import { VigieError } from '../../errors.js';
-import { requireScrapingCredential } from './check-alerts.js';
+import { requireScrapingCredential } from './credential.js';
 import type { CommandHandler } from './types.js';
 
 export interface ScrapeDeps {

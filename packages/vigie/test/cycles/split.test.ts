@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { planRedispatch, remainingWorkers, splitEvenly } from '../../../src/coordinator/policy/split.js';
+import { planRedispatch, remainingWorkers, splitEvenly } from '../../src/cycles/split.js';
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 

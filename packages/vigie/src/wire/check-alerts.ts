@@ -1,5 +1,5 @@
 /**
- * The check-alerts job's shared vocabulary: what a source returns, what a worker answers, and
+ * The check-alerts job's wire types, declared once: what a source returns, what a worker answers,
  * what the coordinator turns into matches. Workers and coordinator agree on these shapes over
  * HTTP, so they are plain JSON.
  */

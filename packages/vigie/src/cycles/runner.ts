@@ -1,9 +1,8 @@
+import type { EventBus } from '../events/bus.js';
 import type { Logger } from '../observability/logger.js';
-import { createRepos, type Alert, type AlertRun, type Fence, type Repos, type RunTrigger, type RunWorkerOutcome, type Store } from '../store/index.js';
-import type { Dispatcher } from './dispatcher.js';
-import type { Fleet } from './fleet.js';
-import { selectWorkers } from './policy/availability.js';
-import { planRedispatch, remainingWorkers, splitEvenly } from './policy/split.js';
+import type { Alert, AlertRun, Fence, RunTrigger, RunWorkerOutcome, Store } from '../store/index.js';
+import type { CheckAlertsResult } from '../wire/check-alerts.js';
+import { planRedispatch, remainingWorkers, splitEvenly } from './split.js';
 
 /** How a cycle ended for one alert. */
 export type AlertOutcome = { alertId: string; checked: true; workerId: string } | { alertId: string; checked: false; reason: string };
@@ -26,24 +25,28 @@ export interface CycleSummary {
   skippedReason?: string;
 }
 
-/** What a worker's check-alerts answer holds (the seed's fields, plus per-alert failures). */
-interface CheckAlertsData {
-  matches?: unknown[];
-  alertsChecked?: number;
-  itemsChecked?: number;
-  failed?: Array<{ alertId: string; error: string }>;
+/** One batch's answer: the worker's check-alerts `data`, or why the batch failed as a whole. */
+export type BatchAnswer = { ok: true; data: Partial<CheckAlertsResult> | undefined } | { ok: false; message: string };
+
+/**
+ * Where a cycle's batches go: the coordinator sends them to workers over HTTP; a worker running
+ * its own cycles (AUTO_RUN_CYCLE) runs its one batch in-process. The runner is the same.
+ */
+export interface BatchExecutor {
+  /** The workers that may take a batch now, in a stable order. */
+  available(now: number): string[];
+  /** Runs one check-alerts batch on `workerId`. Never throws: a failure is an answer. */
+  send(workerId: string, alerts: Alert[]): Promise<BatchAnswer>;
+  /** How logs name a worker, e.g. "Worker FR (cdg)". */
+  label(workerId: string): string;
 }
 
 export interface CycleRunnerOptions {
   store: Store;
-  fleet: Fleet;
-  dispatcher: Dispatcher;
+  executor: BatchExecutor;
   logger: Logger;
-  /**
-   * Timeout of a check-alerts batch of `n` alerts: the job paces its requests (seconds apart),
-   * so a batch takes far longer than one command. Default: the dispatcher's timeout.
-   */
-  batchTimeoutMs?: (n: number) => number;
+  /** Where cycle.* and matches.recorded events go (the coordinator's bus), if anywhere. */
+  events?: EventBus;
   /** Handed each batch's matches (the match pipeline plugs in here). */
   onMatches?: (matches: unknown[], ctx: { runId: string; workerId: string; alerts: Alert[]; failed: Array<{ alertId: string }>; fence?: Fence | undefined }) => Promise<number>;
 }
@@ -59,14 +62,15 @@ export interface CycleContext {
  * One alert cycle: active alerts split evenly over the available workers, one `check-alerts`
  * per worker in parallel; a batch whose worker fails is split again over the workers that have
  * not failed in this cycle, round after round, until every alert is checked or no worker is
- * left for it (then it is reported failed, with the reason).
+ * left for it (then it is reported failed, with the reason). The one cycle path of Vigie: the
+ * coordinator's cycles and a worker's own (AUTO_RUN_CYCLE) run here, their writes under a fence.
  */
 export class CycleRunner {
   constructor(private readonly opts: CycleRunnerOptions) {}
 
   /** Runs one cycle now. */
   async run(trigger: RunTrigger, extra: CycleContext = {}): Promise<CycleSummary> {
-    const { store, fleet, logger } = this.opts;
+    const { store, executor, logger, events } = this.opts;
     const started = Date.now();
     const alerts = await store.alerts.list({ activeOnly: true });
     if (alerts.length === 0) {
@@ -75,11 +79,12 @@ export class CycleRunner {
     }
     const { fence } = extra;
     // The run row is the slot's claim: SLOT_TAKEN if it ran already, FENCED if a newer leader wrote.
-    const run = await fenced(store, fence, (r) =>
+    const run = await store.fenced(fence, (r) =>
       r.alertRuns.start({ trigger, alertsTotal: alerts.length, startedAt: started, slotKey: extra.slotKey ?? null, fencingToken: fence?.token ?? null }),
     );
-    const workerIds = selectWorkers(fleet.list().map((w) => ({ id: w.id, healthy: w.healthy, bannedUntil: w.bannedUntil })), started).workerIds;
+    const workerIds = executor.available(started);
     logger.info({ runId: run.id, alerts: alerts.length, workers: workerIds.length }, `alert cycle started (${alerts.length} alert(s), ${workerIds.length} worker(s))`);
+    events?.emit('cycle.started', { runId: run.id, trigger, alerts: alerts.length, workers: workerIds.length });
 
     const outcomes = new Map<string, AlertOutcome>();
     const perWorker: RunWorkerOutcome[] = [];
@@ -88,23 +93,25 @@ export class CycleRunner {
     let errors = 0;
     let lastError = workerIds.length === 0 ? 'NO_WORKER_AVAILABLE: every worker is banned or none is registered' : '';
     let plan = splitEvenly(alerts, workerIds);
+    let round = 0;
 
     while (plan.size > 0) {
+      round++;
       const redo: Alert[] = [];
       await Promise.all(
         [...plan].map(async ([workerId, batch]) => {
           const t0 = Date.now();
-          const timeoutMs = this.opts.batchTimeoutMs?.(batch.length);
-          const { result } = await this.opts.dispatcher.sendTo(workerId, { type: 'check-alerts', payload: { alerts: batch } }, timeoutMs ? { timeoutMs } : {});
+          const result = await executor.send(workerId, batch);
           if (!result.ok) {
             failedWorkers.add(workerId);
             errors++;
             lastError = `${workerId}: ${result.message}`;
             redo.push(...batch);
             perWorker.push({ workerId, ok: false, alertsChecked: 0, matches: 0, errors: 1, durationMs: Date.now() - t0, error: result.message });
+            events?.emit('cycle.batch', { runId: run.id, workerId, ok: false, alerts: batch.length, alertsChecked: 0, matches: 0, round, durationMs: Date.now() - t0, error: result.message });
             return;
           }
-          const data = (result.data ?? {}) as CheckAlertsData;
+          const data = result.data ?? {};
           const failedHere = new Map((data.failed ?? []).map((f) => [f.alertId, f.error]));
           for (const a of batch) {
             const reason = failedHere.get(a.id);
@@ -115,11 +122,14 @@ export class CycleRunner {
           matches += recorded;
           errors += failedHere.size;
           perWorker.push({ workerId, ok: true, alertsChecked: batch.length - failedHere.size, matches: recorded, errors: failedHere.size, durationMs: Date.now() - t0 });
+          if (recorded > 0) events?.emit('matches.recorded', { runId: run.id, workerId, count: recorded });
+          events?.emit('cycle.batch', { runId: run.id, workerId, ok: true, alerts: batch.length, alertsChecked: batch.length - failedHere.size, matches: recorded, round, durationMs: Date.now() - t0 });
         }),
       );
       if (redo.length === 0) break;
       const { assignments, unassigned } = planRedispatch(redo, remainingWorkers(workerIds, failedWorkers));
       if (assignments.size > 0) logger.warn({ runId: run.id, alerts: redo.length, workers: [...assignments.keys()] }, `re-dispatching ${redo.length} alert(s) of failed batches`);
+      events?.emit('cycle.redispatched', { runId: run.id, alerts: redo.length, workers: [...assignments.keys()], unassigned: unassigned.length });
       for (const a of unassigned) outcomes.set(a.id, { alertId: a.id, checked: false, reason: `no worker left in this cycle (last error: ${lastError})` });
       plan = assignments;
     }
@@ -143,7 +153,7 @@ export class CycleRunner {
       workers: perWorker,
       failedAlerts,
     };
-    await fenced(store, fence, (r) => r.alertRuns.finish(run.id, {
+    await store.fenced(fence, (r) => r.alertRuns.finish(run.id, {
       status,
       endedAt: Date.now(),
       workers: perWorker,
@@ -155,30 +165,23 @@ export class CycleRunner {
       summary: { failedAlerts, workersOk: summary.workersOk, workersFailed: summary.workersFailed },
     }));
     this.log(summary);
+    events?.emit('cycle.ended', {
+      runId: summary.runId, trigger, status, durationMs: summary.durationMs, alertsTotal: summary.alertsTotal, alertsChecked, alertsFailed: summary.alertsFailed,
+      matches, errors, workersOk: summary.workersOk, workersFailed: summary.workersFailed,
+    });
     return summary;
   }
 
   private log(s: CycleSummary): void {
-    const { logger, fleet } = this.opts;
+    const { logger, executor } = this.opts;
     const line = `Cycle finished in ${(s.durationMs / 1000).toFixed(2)}s: ${s.workersOk}/${s.workersOk + s.workersFailed} worker(s) ok, ${s.alertsChecked}/${s.alertsTotal} alert(s) checked, ${s.matches} match(es), ${s.errors} error(s)`;
     (s.status === 'ok' ? logger.info : logger.warn).call(logger, { runId: s.runId, status: s.status, durationMs: s.durationMs, alertsChecked: s.alertsChecked, alertsFailed: s.alertsFailed, matches: s.matches, errors: s.errors }, line);
     for (const w of s.workers) {
-      const state = fleet.get(w.workerId);
-      const label = state ? `${state.name} (${state.region})` : w.workerId;
+      const label = executor.label(w.workerId);
       if (w.ok) logger.info({ runId: s.runId, worker: w.workerId, matches: w.matches, alertsChecked: w.alertsChecked }, `✅ Worker ${label}: ${w.matches} match(es) on ${w.alertsChecked} alert(s)`);
       else logger.warn({ runId: s.runId, worker: w.workerId, error: w.error }, `❌ Worker ${label}: failed - ${w.error}`);
     }
   }
-}
-
-/** Runs `write` in a transaction that first checks the leader's fence (when there is one). */
-async function fenced<T>(store: Store, fence: Fence | undefined, write: (repos: Repos) => Promise<T>): Promise<T> {
-  if (!fence) return write(store);
-  return store.db.transaction().execute(async (tx) => {
-    const repos = createRepos(tx);
-    await repos.fencing.check(fence);
-    return write(repos);
-  });
 }
 
 function emptySummary(trigger: RunTrigger, reason: string): CycleSummary {
