@@ -138,7 +138,7 @@ export async function startCoordinator(config: VigieConfig, logger: Logger): Pro
 
   registerAlertRoutes(app, { store, knownSources: Object.keys(config.sources) });
   registerTokenRoutes(app, { store, dispatcher, credentialName: config.scrapingCredential });
-  await registerDashboard(app, { bus: events, store, live, apiKeys: config.apiKey ?? [] });
+  await registerDashboard(app, { bus: events, store, live, apiKeys: config.apiKey ?? [], allowedOrigins: config.dashboardOrigins });
 
   logger.info({ strategy: config.lbStrategy, workers: fleet.list().length }, `coordinator starting: strategy ${config.lbStrategy}, ${fleet.list().length} worker(s)`);
   for (const w of fleet.list()) logger.info({ worker: w.id, url: w.url }, `   - ${w.name} (${w.region}): ${w.url}`);

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { ServerResponse } from 'node:http';
+import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { BusEvent, EventBus } from '../events/bus.js';
 
 export interface EventFeedOptions {
@@ -57,13 +57,15 @@ export class EventFeed {
   /**
    * Streams events to `res` (headers not sent yet) until it closes. `lastEventId` is the
    * client's `Last-Event-ID`: the events after it are replayed first. A new reader gets a
-   * `hello` first, a reader that cannot be replayed to a `reload`.
+   * `hello` first, a reader that cannot be replayed to a `reload`. `headers` are those set
+   * before (CORS), which a hijacked reply would not send.
    */
-  attach(res: ServerResponse, lastEventId: string | undefined): void {
+  attach(res: ServerResponse, lastEventId: string | undefined, headers: OutgoingHttpHeaders = {}): void {
     // The socket is not reused after a stream: when the stream ends (server closing), the
     // connection goes too, rather than idling until the keep-alive timeout holds up close().
     res.shouldKeepAlive = false;
     res.writeHead(200, {
+      ...headers,
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-store',
       // nginx buffers responses unless told not to; a buffered feed is not live.

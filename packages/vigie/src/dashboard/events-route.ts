@@ -1,3 +1,4 @@
+import type { OutgoingHttpHeaders } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import { VigieError } from '../errors.js';
 import type { EventBus } from '../events/bus.js';
@@ -32,7 +33,9 @@ export async function eventsRoute(app: FastifyInstance, opts: EventsRouteOptions
     if (lastId !== undefined && lastId.length > 64) {
       return sendError(reply, new VigieError('BAD_REQUEST', 'Last-Event-ID is too long; send the id of the last event received, or none.', 400));
     }
+    // Hijacked: the stream is written by the feed, which also sends the headers hooks set (CORS).
+    const headers = reply.getHeaders();
     reply.hijack();
-    feed.attach(reply.raw, lastId);
+    feed.attach(reply.raw, lastId, headers as OutgoingHttpHeaders);
   });
 }

@@ -1,8 +1,10 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import fastifyCors from '@fastify/cors';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
 import type { LiveConfig } from '../config/live.js';
+import { ConfigError } from '../errors.js';
 import type { EventBus } from '../events/bus.js';
 import type { Store } from '../store/index.js';
 import { dashboardApiRoutes } from './api-routes.js';
@@ -17,6 +19,8 @@ export interface DashboardDeps {
   store: Store;
   live: LiveConfig;
   apiKeys: readonly string[];
+  /** Origins of pages on other coordinators allowed to call this one (DASHBOARD_ALLOWED_ORIGINS). */
+  allowedOrigins?: readonly string[];
   feed?: EventFeedOptions & { onFeed?: (feed: EventFeed) => void };
   /** The built page; WEB_DIR by default. */
   webDir?: string;
@@ -24,9 +28,36 @@ export interface DashboardDeps {
 
 /** The dashboard: the page at `/` and `/dashboard`, its live feed and its reads. */
 export async function registerDashboard(app: FastifyInstance, deps: DashboardDeps): Promise<void> {
+  const origins = checkOrigins(deps.allowedOrigins ?? []);
+  if (origins.length > 0) {
+    // App-wide on purpose: the page reads the fleet, runs and health routes too.
+    await app.register(fastifyCors, {
+      origin: origins,
+      methods: ['GET', 'POST', 'PATCH', 'DELETE'],
+      allowedHeaders: ['x-api-key', 'last-event-id', 'content-type', 'idempotency-key'],
+      exposedHeaders: ['retry-after'],
+      maxAge: 600,
+    });
+  }
   await app.register(eventsRoute, { bus: deps.bus, apiKeys: deps.apiKeys, ...deps.feed });
   await app.register(dashboardApiRoutes, { store: deps.store, live: deps.live, apiKeys: deps.apiKeys });
   await app.register(dashboardPage, { webDir: deps.webDir ?? WEB_DIR });
+}
+
+/** The origins as browsers send them (`scheme://host[:port]`), or a ConfigError naming the bad one. */
+function checkOrigins(origins: readonly string[]): string[] {
+  return origins.map((o) => {
+    let u: URL | undefined;
+    try {
+      u = new URL(o);
+    } catch {
+      u = undefined;
+    }
+    if (!u || !['http:', 'https:'].includes(u.protocol) || u.origin !== o.replace(/\/$/, '')) {
+      throw new ConfigError(`DASHBOARD_ALLOWED_ORIGINS: "${o}" is not an origin; give scheme://host[:port] with no path, e.g. http://10.0.0.2:8080.`);
+    }
+    return u.origin;
+  });
 }
 
 /** Serves the built page; without a build, says how to make one instead of a bare 404. */

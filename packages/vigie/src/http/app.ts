@@ -36,7 +36,9 @@ export function createHttpApp(opts: HttpAppOptions): FastifyInstance {
   const keyRequired = opts.apiKeys.length > 0;
   // Callback style, not async: this runs on every request, and an async hook costs a promise.
   app.addHook('onRequest', (request, reply, done) => {
-    if (request.method === 'GET' || request.method === 'HEAD' || !keyRequired) return done();
+    // OPTIONS: a browser's CORS preflight never carries the key; it runs nothing, and only a
+    // route that allows the origin (DASHBOARD_ALLOWED_ORIGINS) answers it.
+    if (request.method === 'GET' || request.method === 'HEAD' || request.method === 'OPTIONS' || !keyRequired) return done();
     const provided = request.headers['x-api-key'];
     if (checkKey(typeof provided === 'string' ? provided : undefined)) return done();
     request.log.warn({ route: request.url, ip: request.ip }, 'rejected: missing or wrong x-api-key');
