@@ -43,6 +43,7 @@ export class EventFeed {
   private readonly connections = new Set<Connection>();
   private dropped = 0;
   private peakQueuedBytes = 0;
+  private lastFrame: { id: number; text: string } | undefined;
 
   constructor(
     private readonly bus: EventBus,
@@ -80,7 +81,7 @@ export class EventFeed {
     const resume = this.parseId(lastEventId);
     if (resume === undefined) conn.write(this.noticeFrame('hello', {}));
     else if (resume === 'foreign') conn.write(this.noticeFrame('reload', { reason: 'other-process' }));
-    else if (resume !== undefined) {
+    else {
       const missed = this.bus.since(resume);
       if (missed === null) conn.write(this.noticeFrame('reload', { reason: 'gap' }));
       else for (const e of missed) conn.write(this.frame(e));
@@ -100,9 +101,9 @@ export class EventFeed {
     });
   }
 
-  /** Ends every stream (the server is closing: open streams would keep it waiting). */
+  /** Cuts every stream (the server is closing: open streams would keep it waiting). */
   closeAll(): void {
-    for (const c of this.connections) c.end();
+    for (const c of this.connections) c.cut();
   }
 
   /** Counts for tests and metrics. */
@@ -110,9 +111,12 @@ export class EventFeed {
     return { clients: this.connections.size, dropped: this.dropped, peakQueuedBytes: this.peakQueuedBytes };
   }
 
-  /** The SSE frame of one bus event. */
+  /** The SSE frame of one bus event, serialised once however many clients read it. */
   frame(e: BusEvent): string {
-    return `id: ${this.epoch}-${e.id}\nevent: ${e.type}\ndata: ${JSON.stringify({ at: e.at, ...e.data })}\n\n`;
+    if (this.lastFrame?.id !== e.id) {
+      this.lastFrame = { id: e.id, text: `id: ${this.epoch}-${e.id}\nevent: ${e.type}\ndata: ${JSON.stringify({ at: e.at, ...e.data })}\n\n` };
+    }
+    return this.lastFrame.text;
   }
 
   /**
@@ -168,7 +172,11 @@ class Connection {
     if (!this.res.write(frame)) this.waitingForDrain = true;
   }
 
-  end(): void {
+  /**
+   * Closes the connection at once. Not a clean end: the client should take it as this node
+   * going away (it is: the server is closing) and move to another coordinator, not wait here.
+   */
+  cut(): void {
     if (!this.closed) this.res.destroy();
   }
 

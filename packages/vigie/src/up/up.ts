@@ -77,6 +77,7 @@ export async function up(baseConfig: VigieConfig, logger: Logger, opts: UpOption
   opts.print('');
   opts.print(`Vigie is up: coordinator ${coordinator.url}, ${workers.length} local worker(s)`);
   for (const s of specs) opts.print(`  ${s.name.padEnd(10)} http://${s.host}:${s.port}`);
+  opts.print(`  dashboard  ${coordinator.url}/   (log in with the API key)`);
   opts.print(`  stats      ${coordinator.url}/api/v1/worker/main/stats`);
   if (demo) {
     opts.print(`  matches    ${coordinator.url}/api/v1/matches   (demo marketplace: ${demo.market.url})`);
