@@ -19,4 +19,9 @@ describe('backoffDelay', () => {
     expect(backoffDelay(10_000, opts, () => 1)).toBe(1000);
     expect(backoffDelay(-3, opts, () => 1)).toBe(100);
   });
+  it('with full jitter, spreads over [base, d]', () => {
+    const full = { ...opts, jitter: 'full' as const };
+    expect([0, 0.5, 1].map((r) => backoffDelay(3, full, () => r))).toEqual([100, 450, 800]);
+    expect(backoffDelay(0, full, () => 0.7)).toBe(100);
+  });
 });

@@ -165,8 +165,9 @@ export function createMatchRecorder(opts: MatchRecorderOptions): (matches: unkno
           opts.logger.info({ runId: ctx.runId, alertId: alert.id, items: candidates?.length ?? 0, notified: r.newMatches }, `alert "${alert.name}": first check, ${candidates?.length ?? 0} listed item(s) recorded${r.newMatches > 0 ? ' and notified' : ' as seen (not notified)'}`);
         }
       } catch (err) {
-        // A fenced write means this process is no longer the leader: stop the batch, not just this alert.
-        if (isStoreError(err, 'FENCED')) throw err;
+        // A fenced write means this process is no longer the leader, and an unavailable store
+        // fails every other alert too: stop the batch (the cycle fails with that reason).
+        if (isStoreError(err, 'FENCED') || isStoreError(err, 'STORE_UNAVAILABLE')) throw err;
         opts.logger.error({ err, runId: ctx.runId, alertId: alert.id }, `alert "${alert.name}": matches not recorded; its items stay unseen and come back at the next cycle`);
       }
     }

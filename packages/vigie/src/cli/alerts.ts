@@ -2,6 +2,8 @@ import type { Command } from 'commander';
 import { VigieError } from '../errors.js';
 import { CoordinatorApi } from './api-client.js';
 import { action, collect, configFrom } from './common.js';
+import { forPerson, JSON_HELP, printAnswer, type OutputFlags } from './output.js';
+import { alertsView, matchesView } from './views.js';
 
 interface AddFlags {
   name: string;
@@ -72,14 +74,17 @@ export function registerAlertsCommand(program: Command): void {
           ...(f.notifyExisting ? { notifyExisting: true } : {}),
           ...(f.paused ? { active: false } : {}),
         };
-        print(await new CoordinatorApi(configFrom(cmd)).call('POST', '/api/v1/alerts', body));
+        const answer = await new CoordinatorApi(configFrom(cmd)).call<{ warnings?: string[] }>('POST', '/api/v1/alerts', body);
+        print(answer);
+        for (const w of answer.warnings ?? []) process.stderr.write(`vigie: warning: ${w}\n`);
       }),
     );
   alerts
     .command('list')
-    .description('list alerts')
+    .description('list alerts (a table on a terminal; JSON with --json or when piped)')
     .option('--active', 'only active ones')
-    .action(action(async (f: { active?: boolean }, cmd: Command) => print(await new CoordinatorApi(configFrom(cmd)).call('GET', `/api/v1/alerts${f.active ? '?active=true' : ''}`))));
+    .option('--json', JSON_HELP)
+    .action(action(async (f: OutputFlags & { active?: boolean }, cmd: Command) => printAnswer(f, await new CoordinatorApi(configFrom(cmd)).call<Parameters<typeof alertsView>[0]>('GET', `/api/v1/alerts${f.active ? '?active=true' : ''}`), alertsView)));
   for (const verb of ['pause', 'resume'] as const) {
     alerts
       .command(`${verb} <id>`)
@@ -92,7 +97,17 @@ export function registerAlertsCommand(program: Command): void {
     .action(action(async (id: string, _f: unknown, cmd: Command) => print(await new CoordinatorApi(configFrom(cmd)).call('DELETE', `/api/v1/alerts/${encodeURIComponent(id)}`))));
   program
     .command('matches')
-    .description('recent matches')
+    .description('recent matches (a table on a terminal; JSON with --json or when piped)')
     .option('--limit <n>', 'how many', '20')
-    .action(action(async (f: { limit: string }, cmd: Command) => print(await new CoordinatorApi(configFrom(cmd)).call('GET', `/api/v1/matches?limit=${encodeURIComponent(f.limit)}`))));
+    .option('--json', JSON_HELP)
+    .action(
+      action(async (f: OutputFlags & { limit: string }, cmd: Command) => {
+        const api = new CoordinatorApi(configFrom(cmd));
+        const answer = await api.call<Parameters<typeof matchesView>[0]>('GET', `/api/v1/matches?limit=${encodeURIComponent(f.limit)}`);
+        if (!forPerson(f)) return printAnswer(f, answer, matchesView);
+        // A person reads alert names, not ids.
+        const names = new Map((await api.call<{ alerts: Array<{ id: string; name: string }> }>('GET', '/api/v1/alerts')).alerts.map((a) => [a.id, a.name] as const));
+        printAnswer(f, answer, (a) => matchesView(a, names));
+      }),
+    );
 }

@@ -4,6 +4,7 @@ import type { SettingKey } from '../config/settings.js';
 import { ConfigError, ForeignError, VigieError } from '../errors.js';
 import { createLogger, type Logger } from '../observability/logger.js';
 import { scrub } from '../observability/secrets.js';
+import { EXIT } from './exit-codes.js';
 
 /** Options every command takes (declared on the root program). */
 export interface GlobalOptions {
@@ -20,10 +21,11 @@ export function configFrom(cmd: Command, flags: Partial<Record<SettingKey, unkno
 
 /**
  * The logger of a one-shot command (credentials, config…): stderr, so that stdout stays the
- * command's answer (pipeable JSON), and warnings only unless debugging was asked for.
+ * command's answer (pipeable JSON), and `floor` (warnings) and above only unless debugging was
+ * asked for.
  */
-export function cliLogger(config: VigieConfig, base: Record<string, unknown>): Logger {
-  const level = ['trace', 'debug'].includes(config.logLevel) ? config.logLevel : 'warn';
+export function cliLogger(config: VigieConfig, base: Record<string, unknown>, floor: 'warn' | 'error' = 'warn'): Logger {
+  const level = ['trace', 'debug'].includes(config.logLevel) ? config.logLevel : floor;
   return createLogger({ level, format: config.logFormat, base, destination: process.stderr });
 }
 
@@ -32,15 +34,15 @@ export function loggerFor(config: VigieConfig, base: Record<string, unknown>): L
   return createLogger({ level: config.logLevel, format: config.logFormat, base });
 }
 
-/** Prints an error the way an operator can act on it, and sets the exit code (2: bad config or input). */
+/** Prints an error the way an operator can act on it, and sets the exit code (2: bad config or input, else 1). */
 export function reportError(err: unknown): void {
   if (err instanceof VigieError || err instanceof ForeignError) {
     process.stderr.write(`vigie: ${scrub(err.message)}${err instanceof ConfigError ? '' : ` [${err.code}]`}\n`);
-    process.exitCode = err instanceof ConfigError || err.httpStatus === 400 ? 2 : 1;
+    process.exitCode = err instanceof ConfigError || err.httpStatus === 400 ? EXIT.USAGE : EXIT.FAILED;
     return;
   }
   process.stderr.write(`vigie: ${scrub(err instanceof Error ? (err.stack ?? err.message) : String(err))}\n`);
-  process.exitCode = 1;
+  process.exitCode = EXIT.FAILED;
 }
 
 /** Wraps a command action so that errors are reported, not thrown as stack traces. */
@@ -56,17 +58,18 @@ export function action<A extends unknown[]>(fn: (...args: A) => Promise<void>): 
 
 /**
  * Runs `stop` on the first SIGTERM/SIGINT, then exits 0; a second signal exits at once (the
- * operator insists). Returns a function that removes the handlers.
+ * operator insists). With `exitWithParent`, the parent's IPC channel closing counts as a
+ * SIGTERM (see `requireParentChannel`). Returns a function that removes the handlers.
  */
-export function onShutdownSignal(logger: Logger, stop: () => Promise<void>): () => void {
+export function onShutdownSignal(logger: Logger, stop: () => Promise<void>, opts: { exitWithParent?: boolean } = {}): () => void {
   let stopping = false;
-  const handler = (signal: NodeJS.Signals) => {
+  const shutdown = (fields: Record<string, unknown>, msg: string) => {
     if (stopping) {
-      logger.warn({ signal }, 'second signal: exiting now');
+      logger.warn(fields, 'asked again while stopping: exiting now');
       process.exit(1);
     }
     stopping = true;
-    logger.info({ signal }, 'shutting down');
+    logger.info(fields, msg);
     stop().then(
       () => process.exit(0),
       (err: unknown) => {
@@ -75,12 +78,37 @@ export function onShutdownSignal(logger: Logger, stop: () => Promise<void>): () 
       },
     );
   };
+  const handler = (signal: NodeJS.Signals) => shutdown({ signal }, 'shutting down');
+  // The parent going away while this process already stops (Ctrl-C reached both) is no reason
+  // to cut the drain short: only a second signal is.
+  const parentGone = () => {
+    if (!stopping) shutdown({ parentPid: process.ppid }, 'parent process gone: shutting down');
+  };
   process.on('SIGTERM', handler);
   process.on('SIGINT', handler);
+  if (opts.exitWithParent) {
+    if (!process.connected) parentGone();
+    else process.once('disconnect', parentGone);
+  }
   return () => {
     process.off('SIGTERM', handler);
     process.off('SIGINT', handler);
+    process.off('disconnect', parentGone);
   };
+}
+
+/**
+ * For a process that `vigie up` starts with an IPC channel (`--exit-with-parent`): when the
+ * channel closes, the parent is gone, even killed with SIGKILL, which it cannot pass on; the
+ * kernel closes the channel, so no timer or polling is involved. Call before starting anything:
+ * a process without the channel is refused at once, and the channel is unref'd so that it never
+ * keeps the process alive on its own (after a failed start).
+ */
+export function requireParentChannel(): void {
+  if (!process.channel) {
+    throw new ConfigError('--exit-with-parent needs an IPC channel from the parent process (spawn it with stdio "ipc"); `vigie up` starts its workers that way.');
+  }
+  process.channel.unref();
 }
 
 /** Collects a repeatable option into an array. */

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { VigieConfig } from '../config/load.js';
 import { SETTINGS, type Setting } from '../config/settings.js';
-import { parseRuntimeValue, RUNTIME_KEYS, runtimeKey, type RuntimeKey, type RuntimeSettings } from '../config-store/runtime-keys.js';
+import { parseRuntimeValue, RUNTIME_KEYS, runtimeEffect, runtimeKey, type RuntimeKey, type RuntimeSettings } from '../config-store/runtime-keys.js';
 import type { ConfigStore } from '../config-store/store.js';
 import { sameValue } from '../config-store/types.js';
 import { action, cliLogger, configFrom } from './common.js';
@@ -35,7 +35,7 @@ export function registerConfigStoreCommands(config: Command): void {
 
   config
     .command('set <key> <value>')
-    .description('change a run-time setting (validated; lists are comma-separated); every coordinator applies it without a restart')
+    .description('change a run-time setting (validated; lists are comma-separated); says whether running coordinators apply it (`applies`: live), or it is read only at start, or not read yet')
     .action(
       action(async (name: string, raw: string, _opts: unknown, cmd: Command) => {
         const key = runtimeKey(name);
@@ -43,7 +43,8 @@ export function registerConfigStoreCommands(config: Command): void {
         parseRuntimeValue(key, raw);
         await withStore(cmd, async (store) => {
           const value = await store.set(key, raw);
-          print({ key, value, backend: store.source(), ...scope(store) });
+          const s: Setting = SETTINGS[key];
+          print({ key, value, applies: s.applies, effect: runtimeEffect(key), backend: store.source(), ...scope(store) });
         });
       }),
     );

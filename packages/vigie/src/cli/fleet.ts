@@ -1,6 +1,9 @@
 import type { Command } from 'commander';
 import { CoordinatorApi } from './api-client.js';
 import { action, configFrom } from './common.js';
+import { exitCodeForCycle } from './exit-codes.js';
+import { JSON_HELP, printAnswer, type OutputFlags } from './output.js';
+import { runsView, statsView, workersView } from './views.js';
 
 function print(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
@@ -11,8 +14,9 @@ export function registerFleetCommands(program: Command): void {
   const workers = program.command('workers').description('list, add and remove the coordinator\'s workers (VIGIE_URL)');
   workers
     .command('list')
-    .description('list registered workers')
-    .action(action(async (_o: unknown, cmd: Command) => print(await new CoordinatorApi(configFrom(cmd)).call('GET', '/api/v1/worker/main/workers'))));
+    .description('list registered workers (a table on a terminal; JSON with --json or when piped)')
+    .option('--json', JSON_HELP)
+    .action(action(async (o: OutputFlags, cmd: Command) => printAnswer(o, await new CoordinatorApi(configFrom(cmd)).call<Parameters<typeof workersView>[0]>('GET', '/api/v1/worker/main/workers'), workersView)));
   workers
     .command('add <id> <url>')
     .description('register a worker at run time')
@@ -56,17 +60,25 @@ export function registerFleetCommands(program: Command): void {
 
   program
     .command('stats')
-    .description('worker stats: health, bans, requests, success rate')
-    .action(action(async (_o: unknown, cmd: Command) => print(await new CoordinatorApi(configFrom(cmd)).call('GET', '/api/v1/worker/main/stats'))));
+    .description('worker stats: health, bans, requests, success rate (a table on a terminal; JSON with --json or when piped)')
+    .option('--json', JSON_HELP)
+    .action(action(async (o: OutputFlags, cmd: Command) => printAnswer(o, await new CoordinatorApi(configFrom(cmd)).call<Parameters<typeof statsView>[0]>('GET', '/api/v1/worker/main/stats'), statsView)));
 
   const cycle = program.command('cycle').description('alert cycles');
   cycle
     .command('run')
-    .description('run one alert cycle now and print its summary')
-    .action(action(async (_o: unknown, cmd: Command) => print(await new CoordinatorApi(configFrom(cmd)).call('POST', '/api/v1/alerts/run-once', {}))));
+    .description('run one alert cycle now and print its summary (exit 1 if it failed, 3 if partial)')
+    .action(
+      action(async (_o: unknown, cmd: Command) => {
+        const answer = await new CoordinatorApi(configFrom(cmd)).call<{ data?: { status?: string } }>('POST', '/api/v1/alerts/run-once', {});
+        print(answer);
+        process.exitCode = exitCodeForCycle(answer.data?.status ?? 'ok');
+      }),
+    );
   cycle
     .command('list')
-    .description('recent cycles')
+    .description('recent cycles (a table on a terminal; JSON with --json or when piped)')
     .option('--limit <n>', 'how many', '20')
-    .action(action(async (o: { limit: string }, cmd: Command) => print(await new CoordinatorApi(configFrom(cmd)).call('GET', `/api/v1/alerts/runs?limit=${encodeURIComponent(o.limit)}`))));
+    .option('--json', JSON_HELP)
+    .action(action(async (o: OutputFlags & { limit: string }, cmd: Command) => printAnswer(o, await new CoordinatorApi(configFrom(cmd)).call<Parameters<typeof runsView>[0]>('GET', `/api/v1/alerts/runs?limit=${encodeURIComponent(o.limit)}`), runsView)));
 }

@@ -1,6 +1,9 @@
 import type { Command } from 'commander';
 import { action, collect, configFrom, loggerFor, onShutdownSignal } from './common.js';
 
+/** What the demo shows and how fast; the README says the same (a test compares them). */
+export const DEMO_PROMISE = 'cycles, matches and notifications within seconds';
+
 /** `vigie up`: the whole fleet on this machine, one command. */
 export function registerUpCommand(program: Command): void {
   program
@@ -10,7 +13,7 @@ export function registerUpCommand(program: Command): void {
     .option('--port <port>', 'coordinator port (PORT, default 8080)')
     .option('--worker-port <port>', 'port of each local worker (each has its own address)', '8081')
     .option('--plugin <module>', 'custom command module for the workers (repeatable)', collect)
-    .option('--demo', 'also run a sample marketplace with three alerts: cycles, matches and notifications within a minute')
+    .option('--demo', `also run a sample marketplace with three alerts: ${DEMO_PROMISE} (its data in <data dir>/demo)`)
     .option('--demo-block-after <n>', 'with --demo: the marketplace answers 403 to the first worker after n requests (shows a ban)')
     .action(
       action(async (flags: { workers: string; port?: string; workerPort: string; plugin?: string[]; demo?: boolean; demoBlockAfter?: string }, cmd: Command) => {

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { action, collect, configFrom, loggerFor, onShutdownSignal } from './common.js';
+import { action, collect, configFrom, loggerFor, onShutdownSignal, requireParentChannel } from './common.js';
 
 interface WorkerFlags {
   id?: string;
@@ -9,6 +9,7 @@ interface WorkerFlags {
   port?: string;
   insecure?: boolean;
   plugin?: string[];
+  exitWithParent?: boolean;
 }
 
 /** `vigie worker`: runs a regional worker. */
@@ -23,6 +24,7 @@ export function registerWorkerCommand(program: Command): void {
     .option('--port <port>', 'port to listen on (PORT, default 8081)')
     .option('--insecure', 'run without VIGIE_API_KEY (loopback only)')
     .option('--plugin <module>', 'load custom command handlers from a module (repeatable; VIGIE_PLUGINS)', collect)
+    .option('--exit-with-parent', 'stop when the parent process is gone (its IPC channel closes); `vigie up` starts its workers so')
     .action(
       action(async (flags: WorkerFlags, cmd: Command) => {
         const config = configFrom(cmd, {
@@ -34,10 +36,11 @@ export function registerWorkerCommand(program: Command): void {
           insecure: flags.insecure,
           plugins: flags.plugin,
         });
+        if (flags.exitWithParent) requireParentChannel();
         const logger = loggerFor(config, { role: 'worker' });
         const { startWorker } = await import('../worker/start.js');
         const worker = await startWorker(config, logger);
-        onShutdownSignal(logger, () => worker.close());
+        onShutdownSignal(logger, () => worker.close(), { exitWithParent: flags.exitWithParent === true });
       }),
     );
 }

@@ -1,5 +1,5 @@
 import { redisReady } from '../util/redis-ready.js';
-import { scrubValues, urlPasswordForms } from '../observability/secrets.js';
+import { maskUrl, scrub, urlSecrets } from '../observability/secrets.js';
 /**
  * Run-time settings in one Redis hash, `<prefix>settings` (values JSON-encoded, so
  * `redis-cli HGETALL vigie:config:settings` shows them), shared by every coordinator. A change is
@@ -10,7 +10,6 @@ import { scrubValues, urlPasswordForms } from '../observability/secrets.js';
  * never a wait, and the error names REDIS_URL without its password.
  */
 import { Redis, type RedisOptions } from 'ioredis';
-import { maskUrl } from '../config/mask.js';
 import { VigieError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import { withDeadline } from '../util/deadline.js';
@@ -53,7 +52,7 @@ export class RedisConfigBackend implements ConfigBackend {
     this.channel = `${prefix}changed`;
     this.where = maskUrl(opts.url);
     this.timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    this.secrets = urlPasswordForms(opts.url);
+    this.secrets = urlSecrets(opts.url);
     this.client = new Redis(opts.url, this.clientOptions('vigie-config'));
     this.client.on('error', (err: Error) => {
       this.lastError = err;
@@ -221,7 +220,7 @@ export class RedisConfigBackend implements ConfigBackend {
   }
 
   private scrub(text: string): string {
-    return scrubValues(text, this.secrets, '****');
+    return scrub(text, this.secrets);
   }
 }
 

@@ -6,6 +6,7 @@
 import type { z } from 'zod';
 import type { Kind } from '../config/kinds.js';
 import { SETTINGS, type Setting, type SettingKey } from '../config/settings.js';
+import { didYouMean } from '../config/suggest.js';
 import { ConfigError } from '../errors.js';
 
 /** The whitelist: intervals, strategy, retries and bans, pacing, the failover ladder, notifier targets, log level. */
@@ -56,7 +57,7 @@ export function isRuntimeKey(key: string): key is RuntimeKey {
 export function runtimeKey(name: string): RuntimeKey {
   const key = settingKeyFor(name);
   if (key === undefined) {
-    throw new ConfigError(`Unknown setting "${name}". Run-time settings: ${RUNTIME_KEYS.join(', ')}.`);
+    throw new ConfigError(`Unknown setting "${name}". ${didYouMean(name)} Run-time settings: ${RUNTIME_KEYS.join(', ')}.`);
   }
   const s: Setting = SETTINGS[key];
   if (s.secret) {
@@ -108,6 +109,23 @@ export function effectiveRuntime(base: Partial<Record<RuntimeKey, unknown>>, set
   const out: Record<string, unknown> = {};
   for (const key of RUNTIME_KEYS) out[key] = key in settings ? settings[key] : base[key];
   return out as EffectiveRuntime;
+}
+
+/**
+ * What a value written with `vigie config set` does, from the setting's `applies`: applied by
+ * running coordinators, or stored but read only at a process start (from env or file), or read
+ * by nothing yet.
+ */
+export function runtimeEffect(key: RuntimeKey): string {
+  const s: Setting = SETTINGS[key];
+  switch (s.applies) {
+    case 'live':
+      return 'running coordinators apply it from their next action, without a restart';
+    case 'restart':
+      return `stored, but running coordinators do not apply it: ${s.env} is read when a process starts (docs/config-store.md says which process); set it in the environment or config file and restart`;
+    case 'unread':
+      return `stored, but nothing in this version reads ${s.env} yet: it changes nothing`;
+  }
 }
 
 /** The default of a run-time setting (SETTINGS), if it has one. */

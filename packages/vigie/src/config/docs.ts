@@ -1,5 +1,6 @@
+import { markdownCell } from '../util/markdown.js';
 import { kebab } from './load.js';
-import { SETTINGS, type Group, type Setting } from './settings.js';
+import { SETTINGS, type Applies, type Group, type Setting } from './settings.js';
 
 const GROUP_TITLES: Record<Group, string> = {
   general: 'General',
@@ -11,16 +12,41 @@ const GROUP_TITLES: Record<Group, string> = {
   standby: 'Primary / standby',
 };
 
+/** The "applies" column's words for each mode. */
+export const APPLIES_LABEL: Record<Applies, string> = {
+  live: 'live',
+  restart: 'restart',
+  unread: 'not read yet',
+};
+
+/** What a change of a setting with this mode does, in one sentence (the docs' legend and `vigie config set`). */
+export const APPLIES_MEANING: Record<Applies, string> = {
+  live: 'running coordinators apply a `vigie config set` change from their next action, without a restart',
+  restart: 'read when a process starts: change it in the environment, config file or flags and restart the process',
+  unread: 'nothing in this version reads it yet: setting it changes nothing',
+};
+
+/** The doc of a setting as the table shows it: a setting nothing reads says so first. */
+export function describeSetting(s: Setting): string {
+  const secret = s.secret ? ' Secret: masked in output and logs.' : '';
+  if (s.applies === 'unread') return `Not read yet: setting it changes nothing in this version. Planned: ${s.doc}${secret}`;
+  return `${s.doc}${secret}`;
+}
+
 /** The README's config table, rendered from the settings table so that it cannot drift. */
 export function renderConfigTable(): string {
-  const out: string[] = [];
+  const out: string[] = [
+    'The **applies** column says how a value takes effect: ' +
+      (Object.keys(APPLIES_LABEL) as Applies[]).map((a) => `**${APPLIES_LABEL[a]}**: ${APPLIES_MEANING[a]}`).join('; ') +
+      '.',
+    '',
+  ];
   for (const group of Object.keys(GROUP_TITLES) as Group[]) {
-    out.push(`#### ${GROUP_TITLES[group]}`, '', '| env | file key | default | allowed | what it does |', '|---|---|---|---|---|');
+    out.push(`#### ${GROUP_TITLES[group]}`, '', '| env | file key | default | allowed | applies | what it does |', '|---|---|---|---|---|---|');
     for (const [key, s] of Object.entries(SETTINGS) as Array<[string, Setting]>) {
       if (s.group !== group) continue;
       const def = s.default === undefined ? '—' : `\`${Array.isArray(s.default) ? s.default.join(',') || '(empty)' : String(s.default)}\``;
-      const secret = s.secret ? ' Secret: masked in output and logs.' : '';
-      out.push(`| \`${s.env}\` | \`${key}\` | ${def} | ${s.kind.allowed} | ${s.doc.replace(/\|/g, '\\|')}${secret} |`);
+      out.push(`| ${[`\`${s.env}\``, `\`${key}\``, def, s.kind.allowed, APPLIES_LABEL[s.applies], describeSetting(s)].map(markdownCell).join(' | ')} |`);
     }
     out.push('');
   }

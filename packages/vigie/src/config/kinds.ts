@@ -13,8 +13,10 @@ export interface Kind<T> {
   readonly allowed: string;
 }
 
-const TRUE = new Set(['true', '1', 'yes', 'on']);
-const FALSE = new Set(['false', '0', 'no', 'off']);
+// Only these spellings: tools disagree on "yes", "on" or "y", and a switch such as
+// ENABLE_FAILOVER or VIGIE_INSECURE is better refused with the allowed values than guessed.
+const TRUE = new Set(['true', '1']);
+const FALSE = new Set(['false', '0']);
 
 /** An integer in [min, max]. */
 export function int(min: number, max = Number.MAX_SAFE_INTEGER): Kind<number> {
@@ -25,15 +27,18 @@ export function int(min: number, max = Number.MAX_SAFE_INTEGER): Kind<number> {
   };
 }
 
-/** A boolean; env accepts true/false, 1/0, yes/no, on/off. */
+/** A boolean; env and flags accept true/false or 1/0 (any case), nothing else. */
 export function bool(): Kind<boolean> {
   return {
-    schema: z.boolean(),
+    // A config file may hold 1/0 as numbers too.
+    schema: z.union([z.boolean(), z.literal(1).transform(() => true), z.literal(0).transform(() => false)], {
+      error: 'expected true or false (or 1 or 0)',
+    }),
     fromString: (raw) => {
       const v = raw.trim().toLowerCase();
       return TRUE.has(v) ? true : FALSE.has(v) ? false : raw;
     },
-    allowed: 'true | false',
+    allowed: 'true | false | 1 | 0',
   };
 }
 

@@ -4,25 +4,42 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import type { Kind } from './kinds.js';
-import { maskUrl } from './mask.js';
+import { maskUrl } from '../observability/secrets.js';
+import { hasNul, NUL_MESSAGE } from '../util/text.js';
 import { SETTINGS, type Setting, type SettingKey } from './settings.js';
+import { didYouMean, unknownEnvWarnings } from './suggest.js';
 
 type ValueOf<K extends SettingKey> = (typeof SETTINGS)[K]['kind'] extends Kind<infer T> ? T : never;
 type HasDefault<K extends SettingKey> = (typeof SETTINGS)[K] extends { default: unknown } ? K : never;
 
 /** A worker as listed in the config file's `workers` (the coordinator's static registry). */
+const RESERVED_IDS = new Set(['__proto__', 'constructor', 'prototype']);
+
 export const workerEntrySchema = z
   .object({
-    id: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'letters, digits, dot, dash, underscore; 1–64 characters'),
-    name: z.string().min(1).max(200).optional(),
-    region: z.string().min(1).max(64).optional(),
+    id: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,64}$/, 'letters, digits, dot, dash, underscore; 1–64 characters')
+      // Ids key objects and maps in the fleet and the balancers: these would hit Object.prototype.
+      .refine((id) => !RESERVED_IDS.has(id), 'is a reserved name (__proto__, constructor, prototype); choose another id'),
+    name: z.string().min(1).max(200).refine((s) => !hasNul(s), NUL_MESSAGE).optional(),
+    region: z.string().min(1).max(64).refine((s) => !hasNul(s), NUL_MESSAGE).optional(),
     url: z.string().refine((u) => URL.canParse(u) && /^https?:$/.test(new URL(u).protocol), 'expected an http or https URL'),
+    /** Fly app of the worker's machine, for the `fly` failover provider (default FLY_APP). */
+    flyApp: z.string().regex(/^[a-z0-9-]{1,63}$/, 'a Fly app name: lowercase letters, digits and dashes').optional(),
+    /** Fly machine id of the worker; unset: the app's single machine. */
+    machineId: z.string().regex(/^[0-9a-z]{1,32}$/, 'a Fly machine id: lowercase letters and digits (`fly machine list`)').optional(),
   })
   .strict();
 export type WorkerEntry = z.infer<typeof workerEntrySchema>;
 
-/** The effective configuration: every setting (those without default may be undefined) plus the file's workers and sources. */
-export type VigieConfig = { [K in SettingKey]: K extends HasDefault<K> ? ValueOf<K> : ValueOf<K> | undefined } & {
+/**
+ * The effective configuration: every setting (those without default may be undefined) plus the
+ * file's workers and sources. Mapped over `keyof typeof SETTINGS` written out (not the alias
+ * SettingKey) so that each property keeps its SETTINGS entry as declaration: an editor jumps from
+ * `config.host` to the setting's doc, and test/config/applies.test.ts finds who reads what.
+ */
+export type VigieConfig = { [K in keyof typeof SETTINGS]: K extends HasDefault<K> ? ValueOf<K> : ValueOf<K> | undefined } & {
   workers: WorkerEntry[];
   /** Source definitions by name (the file's `sources`), validated by the source adapters when a worker starts. */
   sources: Record<string, unknown>;
@@ -30,6 +47,8 @@ export type VigieConfig = { [K in SettingKey]: K extends HasDefault<K> ? ValueOf
   refreshers: Record<string, unknown>;
   /** The config file that was read, if any. */
   configFile: string | undefined;
+  /** Where each set value came from (for messages that say which one was used, never the value). */
+  origins?: Partial<Record<SettingKey, Origin['kind']>>;
 };
 
 /** Where a value came from, for error messages that point at the right place. */
@@ -42,6 +61,8 @@ export interface LoadOptions {
   flags?: Partial<Record<SettingKey, unknown>>;
   env?: NodeJS.ProcessEnv;
   cwd?: string;
+  /** Hears what is suspicious but not wrong (a `VIGIE_*` env name close to a setting's); default: stderr. */
+  warn?: (message: string) => void;
 }
 
 const DEFAULT_FILES = ['vigie.config.json', 'vigie.config.yaml', 'vigie.config.yml'];
@@ -65,7 +86,7 @@ export function loadConfig(opts: LoadOptions = {}): VigieConfig {
     for (const [name, value] of Object.entries(content)) {
       if (name === 'workers' || name === 'sources' || name === 'refreshers') continue;
       const key = keyForFileName(name);
-      if (!key) throw new ConfigError(`Unknown setting "${name}" in ${file}. ${suggest(name)}`);
+      if (!key) throw new ConfigError(`Unknown setting "${name}" in ${file}. ${didYouMean(name)}`);
       raw.set(key, { value: typeof value === 'string' ? SETTINGS[key].kind.fromString(value) : value, origin: { kind: 'file', path: file } });
     }
     workers = parseWorkers(content.workers, file);
@@ -73,6 +94,8 @@ export function loadConfig(opts: LoadOptions = {}): VigieConfig {
     refreshers = parseNamed('refreshers', content.refreshers, file);
   }
 
+  const warn = opts.warn ?? ((m: string) => process.stderr.write(`vigie: warning: ${m}\n`));
+  for (const message of unknownEnvWarnings(env)) warn(message);
   for (const [key, s] of entries()) {
     const v = env[s.env];
     if (v !== undefined && v !== '') raw.set(key, { value: s.kind.fromString(v), origin: { kind: 'env' } });
@@ -81,21 +104,23 @@ export function loadConfig(opts: LoadOptions = {}): VigieConfig {
   for (const [name, v] of Object.entries(opts.flags ?? {})) {
     if (v === undefined) continue;
     const key = name as SettingKey;
-    const s = SETTINGS[key];
-    if (!s) throw new ConfigError(`Unknown setting "${name}".`);
+    const s: Setting | undefined = Object.hasOwn(SETTINGS, key) ? SETTINGS[key] : undefined;
+    if (!s) throw new ConfigError(`Unknown setting "${name}". ${didYouMean(name)}`);
     raw.set(key, { value: typeof v === 'string' ? s.kind.fromString(v) : v, origin: { kind: 'flag' } });
   }
 
   const out: Record<string, unknown> = {};
+  const origins: Partial<Record<SettingKey, Origin['kind']>> = {};
   for (const [key, s] of entries()) {
     const entry = raw.get(key);
     if (!entry) continue;
+    origins[key] = entry.origin.kind;
     const parsed = (s.kind.schema as z.ZodType).safeParse(entry.value);
     if (!parsed.success) throw new ConfigError(describeBadValue(key, s, entry.value, entry.origin, parsed.error));
     out[key] = parsed.data;
   }
 
-  const config = { ...out, workers, sources, refreshers, configFile: file } as VigieConfig;
+  const config = { ...out, workers, sources, refreshers, configFile: file, origins } as VigieConfig;
   checkCrossFields(config);
   return config;
 }
@@ -135,7 +160,7 @@ function parseWorkers(value: unknown, file: string): WorkerEntry[] {
     const issue = parsed.error.issues[0]!;
     throw new ConfigError(
       `Invalid workers[${issue.path.join('.')}] in ${file}: ${issue.message}. ` +
-        'Each worker is { "id": "worker-fr", "name": "Worker FR", "region": "cdg", "url": "http://127.0.0.2:8081" }.',
+        'Each worker is { "id": "worker-fr", "name": "Worker FR", "region": "cdg", "url": "http://127.0.0.2:8081" }, plus "flyApp" and "machineId" for a worker on Fly.io.',
     );
   }
   const seen = new Set<string>();
@@ -161,14 +186,8 @@ function parseNamed(section: 'sources' | 'refreshers', value: unknown, file: str
 
 /** The file accepts the camelCase key or the env name (so an env file can be pasted as YAML). */
 function keyForFileName(name: string): SettingKey | undefined {
-  if (name in SETTINGS) return name as SettingKey;
+  if (Object.hasOwn(SETTINGS, name)) return name as SettingKey;
   return entries().find(([, s]) => s.env === name)?.[0];
-}
-
-function suggest(name: string): string {
-  const lower = name.toLowerCase().replace(/[^a-z0-9]/g, '');
-  const close = entries().find(([k, s]) => k.toLowerCase() === lower || s.env.toLowerCase().replace(/_/g, '') === lower);
-  return close ? `Did you mean "${close[0]}"?` : 'See the config table in the README for the settings there are.';
 }
 
 function describeBadValue(key: SettingKey, s: Setting, value: unknown, origin: Origin, error: z.ZodError): string {

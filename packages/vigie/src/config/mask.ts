@@ -1,17 +1,6 @@
 import { createHash } from 'node:crypto';
+import { maskUrl } from '../observability/secrets.js';
 import { SETTINGS, type Setting, type SettingKey } from './settings.js';
-
-/** A URL with its password replaced, so that a connection string can be shown. */
-export function maskUrl(value: string): string {
-  try {
-    const u = new URL(value);
-    if (u.password) u.password = '****';
-    return u.toString();
-  } catch {
-    // Not a URL: it may still hold a password in `user:pass@` form, so show nothing of it.
-    return '****';
-  }
-}
 
 /**
  * A preview of a secret that proves which secret is set without revealing it: cookie names

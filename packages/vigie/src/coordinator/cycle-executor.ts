@@ -16,6 +16,7 @@ export function workerExecutor(fleet: Fleet, dispatcher: Dispatcher, batchTimeou
       const { result } = await dispatcher.sendTo(workerId, { type: 'check-alerts', payload: { alerts } }, { timeoutMs: batchTimeoutMs(alerts.length) });
       return result.ok ? { ok: true, data: result.data as never } : { ok: false, message: result.message };
     },
+    batchTimeoutMs,
     label(workerId) {
       const w = fleet.get(workerId);
       return w ? `${w.name} (${w.region})` : workerId;

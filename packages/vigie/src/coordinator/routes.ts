@@ -3,6 +3,8 @@ import { z } from 'zod';
 import { workerEntrySchema } from '../config/load.js';
 import { VigieError } from '../errors.js';
 import { sendError } from '../http/errors.js';
+import { OPEN_ROUTE } from '../http/app.js';
+import { intQuery } from '../http/request-guards.js';
 import type { LiveConfig } from '../config/live.js';
 import { RUNTIME_KEYS } from '../config-store/index.js';
 import type { LeaderElector, LockBackend } from '../lock/index.js';
@@ -42,7 +44,7 @@ export interface CoordinatorRoutesDeps {
 export function registerCoordinatorRoutes(app: FastifyInstance, deps: CoordinatorRoutesDeps): void {
   const { fleet, dispatcher, store } = deps;
 
-  app.get('/api/health', async (_request, reply) => {
+  app.get('/api/health', OPEN_ROUTE, async (_request, reply) => {
     let storeReachable = true;
     try {
       await withDeadline(2000, () => store.ping());
@@ -154,11 +156,8 @@ export function registerCoordinatorRoutes(app: FastifyInstance, deps: Coordinato
     return { success: true, data: await deps.cycles.runOnce('manual') };
   });
 
-  app.get<{ Querystring: { limit?: string } }>('/api/v1/alerts/runs', async (request, reply) => {
-    const limit = request.query.limit === undefined ? 20 : Number(request.query.limit);
-    if (!Number.isInteger(limit) || limit < 1 || limit > 500) {
-      return sendError(reply, new VigieError('INVALID_QUERY', 'limit must be an integer from 1 to 500.', 400));
-    }
+  app.get<{ Querystring: { limit?: string } }>('/api/v1/alerts/runs', async (request) => {
+    const limit = intQuery('limit', request.query.limit, 20, 1, 500);
     return { runs: await store.alertRuns.listRecent(limit) };
   });
 }

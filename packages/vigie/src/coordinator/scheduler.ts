@@ -2,7 +2,7 @@ import { VigieError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import { isStoreError, type Fence, type RunTrigger } from '../store/index.js';
 import type { CycleRunner, CycleSummary } from '../cycles/runner.js';
-import { nextTickAt, slotKey, slotStart } from './slots.js';
+import { nextTickAt, slotKey, slotStart, tickSlot } from './slots.js';
 
 export interface CycleSchedulerOptions {
   runner: CycleRunner;
@@ -29,6 +29,8 @@ export class CycleScheduler {
   private timer: NodeJS.Timeout | undefined;
   private active = false;
   private ranSlot: number | undefined;
+  /** The slot the pending timer was set for. */
+  private plannedSlot: number | undefined;
   private readonly createdAt: number;
   private readonly now: () => number;
 
@@ -69,13 +71,17 @@ export class CycleScheduler {
     if (!this.active) return;
     const now = this.now();
     const at = nextTickAt(now, this.opts.intervalMs(), this.createdAt + this.opts.initialDelayMs, this.ranSlot);
+    this.plannedSlot = slotStart(at, this.opts.intervalMs());
     this.timer = setTimeout(() => void this.tick(), Math.max(0, at - now));
     this.timer.unref?.();
   }
 
   private async tick(): Promise<void> {
     if (!this.active) return;
-    const slot = slotStart(this.now(), this.opts.intervalMs());
+    // The slot the timer was set for, or a later one if it fired late. Never the slot before:
+    // timers run on a monotonic clock and may fire a millisecond before the wall-clock
+    // boundary, when `now` still falls in the slot that already ran here.
+    const slot = tickSlot(this.now(), this.opts.intervalMs(), this.plannedSlot);
     if (this.current) {
       this.opts.logger.warn({ slot: new Date(slot).toISOString() }, 'alert cycle: the previous cycle is still running, this slot is skipped');
     } else {
@@ -84,7 +90,7 @@ export class CycleScheduler {
         await this.execute('schedule', { slotKey: slotKey(slot, this.opts.intervalMs()), fence: this.opts.fence?.() });
       } catch (err) {
         if (isStoreError(err, 'SLOT_TAKEN')) {
-          this.opts.logger.info({ slot: new Date(slot).toISOString() }, 'alert cycle: this slot already ran (another coordinator), skipped');
+          this.opts.logger.info({ slot: new Date(slot).toISOString() }, 'alert cycle: the store already has a run for this slot (another coordinator, or this one before a restart); skipped');
           this.opts.onRefused?.('SLOT_TAKEN');
         } else if (isStoreError(err, 'FENCED')) {
           this.opts.logger.error({ slot: new Date(slot).toISOString(), err: err.message }, 'alert cycle: stale write rejected by the store (this coordinator lost its leadership)');

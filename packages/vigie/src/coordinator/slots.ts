@@ -25,3 +25,14 @@ export function nextTickAt(now: number, intervalMs: number, earliest: number, ra
   if (ranSlot === undefined || ranSlot < current) return now;
   return current + intervalMs;
 }
+
+/**
+ * The slot a tick runs: the one its timer was planned for, or the current one when the tick
+ * came late. A timer may fire slightly before the wall-clock boundary it aimed at (timers use
+ * a monotonic clock, `Date.now()` the wall clock), so `slotStart(now)` alone can name the
+ * slot that just ran.
+ */
+export function tickSlot(now: number, intervalMs: number, planned: number | undefined): number {
+  const current = slotStart(now, intervalMs);
+  return planned === undefined ? current : Math.max(current, planned);
+}

@@ -1,6 +1,7 @@
 import { LiveConfig } from '../config/live.js';
 import { openConfigStore } from '../config-store/index.js';
 import type { VigieConfig } from '../config/load.js';
+import { listenOn } from '../http/listen.js';
 import { createHttpApp } from '../http/app.js';
 import { checkApiKeyConfig } from '../http/auth.js';
 import type { Logger } from '../observability/logger.js';
@@ -14,6 +15,7 @@ import { outboxSenderFor } from '../notify/from-config.js';
 import { createBalancer } from './balancer/index.js';
 import { CycleRunner } from '../cycles/runner.js';
 import { workerExecutor } from './cycle-executor.js';
+import { RunJanitor } from './run-janitor.js';
 import { Dispatcher } from './dispatcher.js';
 import { EventBus } from '../events/bus.js';
 import { countFleetEvents, logFleetEvents, releaseLeftWorkers } from './event-subscribers.js';
@@ -81,7 +83,9 @@ export async function startCoordinator(config: VigieConfig, logger: Logger): Pro
     if (changed.has('lbStrategy')) dispatcher.setBalancer(newBalancer());
     if (changed.has('logLevel')) logger.level = next.logLevel;
   });
-  const sender = outboxSenderFor(config, store, logger, { onOutcome: (channel, outcome) => metrics.notifications.inc({ channel, outcome }) });
+  // live.current(), not config: the config store's telegramChatId / notifyMaxAttempts apply
+  // from the next start (the sender reads them once).
+  const sender = outboxSenderFor(live.current(), store, logger, { onOutcome: (channel, outcome) => metrics.notifications.inc({ channel, outcome }), stillOwner: () => elector.isLeader() });
   const runner = new CycleRunner({
     store, logger, events,
     // Each alert may wait the longest pause plus one request; the worker's own deadline caps it.
@@ -106,6 +110,7 @@ export async function startCoordinator(config: VigieConfig, logger: Logger): Pro
     },
   });
 
+  const janitor = new RunJanitor({ store, logger });
   const elector = new LeaderElector({
     backend: lock,
     leaseMs: config.leaderLeaseMs,
@@ -113,6 +118,7 @@ export async function startCoordinator(config: VigieConfig, logger: Logger): Pro
     fencingFloor: async () => (await store.fencing.newest('leader')) ?? 0,
     onElected: (grant) => {
       fence = { name: 'leader', token: grant.fencing };
+      janitor.start(grant.fencing);
       metrics.leader.set(1);
       events.emit('leadership.gained', { fencing: grant.fencing });
       scheduler.start();
@@ -120,6 +126,7 @@ export async function startCoordinator(config: VigieConfig, logger: Logger): Pro
     },
     onDemoted: async (reason) => {
       fence = undefined;
+      janitor.stop();
       metrics.leader.set(0);
       events.emit('leadership.lost', { reason });
       await Promise.all([scheduler.stop(), sender.stop()]);
@@ -127,7 +134,7 @@ export async function startCoordinator(config: VigieConfig, logger: Logger): Pro
   });
 
   const startedAt = Date.now();
-  const app = createHttpApp({ logger, bodyLimit: config.maxBodyBytes, apiKeys: config.apiKey ?? [], metrics: metrics.registry });
+  const app = createHttpApp({ logger, bodyLimit: config.maxBodyBytes, apiKeys: config.apiKey ?? [], publicRead: config.publicRead, metrics: metrics.registry, timeouts: { headersMs: config.httpHeadersTimeoutMs, requestMs: config.httpRequestTimeoutMs } });
   registerCoordinatorRoutes(app, {
     fleet, dispatcher, store, cycles: scheduler, version: VERSION, startedAt, elector, lock, live,
     onDispatch: (_ok, code, seconds) => {
@@ -138,7 +145,7 @@ export async function startCoordinator(config: VigieConfig, logger: Logger): Pro
 
   registerAlertRoutes(app, { store, knownSources: Object.keys(config.sources) });
   registerTokenRoutes(app, { store, dispatcher, credentialName: config.scrapingCredential });
-  await registerDashboard(app, { bus: events, store, live, apiKeys: config.apiKey ?? [], allowedOrigins: config.dashboardOrigins });
+  await registerDashboard(app, { bus: events, store, live, allowedOrigins: config.dashboardOrigins });
 
   logger.info({ strategy: config.lbStrategy, workers: fleet.list().length }, `coordinator starting: strategy ${config.lbStrategy}, ${fleet.list().length} worker(s)`);
   for (const w of fleet.list()) logger.info({ worker: w.id, url: w.url }, `   - ${w.name} (${w.region}): ${w.url}`);
@@ -154,7 +161,7 @@ export async function startCoordinator(config: VigieConfig, logger: Logger): Pro
 
   const host = config.host ?? '127.0.0.1';
   try {
-    await app.listen({ host, port: config.port ?? DEFAULT_COORDINATOR_PORT });
+    await listenOn(app, host, config.port ?? DEFAULT_COORDINATOR_PORT, 'Stop that process, or give the coordinator another port (--port / PORT).');
   } catch (err) {
     stopSync();
     await configStore.close();
@@ -189,6 +196,7 @@ export async function startCoordinator(config: VigieConfig, logger: Logger): Pro
       (closing ??= (async () => {
         logger.info('coordinator stopping');
         await elector.stop();
+        janitor.stop();
         await Promise.all([scheduler.stop(), sender.stop()]);
         await health.stop();
         clearInterval(flushTimer);

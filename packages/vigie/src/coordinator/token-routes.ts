@@ -28,6 +28,10 @@ export function registerTokenRoutes(app: FastifyInstance, deps: TokenRoutesDeps)
   });
 
   app.post('/api/v1/token/refresh/force', async (request, reply) => {
+    // No body, or a JSON object: `null`, a number or an array is a mistake, not "no refresher".
+    if (request.body !== undefined && (typeof request.body !== 'object' || request.body === null || Array.isArray(request.body))) {
+      throw new VigieError('INVALID_INPUT', 'The body must be a JSON object, e.g. {} or { "refresher": "<name>" }.', 400);
+    }
     const body = (request.body ?? {}) as { refresher?: unknown };
     if (body.refresher !== undefined && typeof body.refresher !== 'string') {
       throw new VigieError('INVALID_INPUT', 'refresher must be the name of a configured refresher.', 400);

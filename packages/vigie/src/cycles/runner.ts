@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import type { EventBus } from '../events/bus.js';
 import type { Logger } from '../observability/logger.js';
 import type { Alert, AlertRun, Fence, RunTrigger, RunWorkerOutcome, Store } from '../store/index.js';
@@ -39,7 +40,12 @@ export interface BatchExecutor {
   send(workerId: string, alerts: Alert[]): Promise<BatchAnswer>;
   /** How logs name a worker, e.g. "Worker FR (cdg)". */
   label(workerId: string): string;
+  /** The longest one batch of `alerts` may take (the run's deadline is built from it). */
+  batchTimeoutMs?(alerts: number): number;
 }
+
+/** A batch's bound when the executor does not say. */
+const DEFAULT_BATCH_TIMEOUT_MS = 30_000;
 
 export interface CycleRunnerOptions {
   store: Store;
@@ -47,6 +53,8 @@ export interface CycleRunnerOptions {
   logger: Logger;
   /** Where cycle.* and matches.recorded events go (the coordinator's bus), if anywhere. */
   events?: EventBus;
+  /** Who opens the runs, stored on each (default `<host>:<pid>`). */
+  owner?: string;
   /** Handed each batch's matches (the match pipeline plugs in here). */
   onMatches?: (matches: unknown[], ctx: { runId: string; workerId: string; alerts: Alert[]; failed: Array<{ alertId: string }>; fence?: Fence | undefined }) => Promise<number>;
 }
@@ -70,6 +78,26 @@ export class CycleRunner {
 
   /** Runs one cycle now. */
   async run(trigger: RunTrigger, extra: CycleContext = {}): Promise<CycleSummary> {
+    let opened: AlertRun | undefined;
+    try {
+      return await this.cycle(trigger, extra, (run) => (opened = run));
+    } catch (err) {
+      // A write that failed (store gone, fenced): the run ends failed with the reason if the store
+      // takes that write; if not, the leader's janitor closes it as abandoned (coordinator/run-janitor.ts).
+      if (!opened) throw err;
+      const reason = err instanceof Error ? err.message : String(err);
+      await this.opts.store.fenced(extra.fence, (r) => r.alertRuns.finish(opened!.id, { status: 'failed', summary: { error: reason } })).catch(() => undefined);
+      this.opts.logger.error({ runId: opened.id, err: reason }, `alert cycle failed: ${reason}`);
+      throw err;
+    }
+  }
+
+  /** The longest a run may take: every round of re-dispatch timing out, plus a minute. */
+  private deadlineMs(alerts: number, workers: number): number {
+    return (this.opts.executor.batchTimeoutMs?.(alerts) ?? DEFAULT_BATCH_TIMEOUT_MS) * (workers + 1) + 60_000;
+  }
+
+  private async cycle(trigger: RunTrigger, extra: CycleContext, onOpened: (run: AlertRun) => void): Promise<CycleSummary> {
     const { store, executor, logger, events } = this.opts;
     const started = Date.now();
     const alerts = await store.alerts.list({ activeOnly: true });
@@ -79,10 +107,14 @@ export class CycleRunner {
     }
     const { fence } = extra;
     // The run row is the slot's claim: SLOT_TAKEN if it ran already, FENCED if a newer leader wrote.
-    const run = await store.fenced(fence, (r) =>
-      r.alertRuns.start({ trigger, alertsTotal: alerts.length, startedAt: started, slotKey: extra.slotKey ?? null, fencingToken: fence?.token ?? null }),
-    );
     const workerIds = executor.available(started);
+    const run = await store.fenced(fence, (r) =>
+      r.alertRuns.start({
+        trigger, alertsTotal: alerts.length, startedAt: started, slotKey: extra.slotKey ?? null, fencingToken: fence?.token ?? null,
+        owner: this.opts.owner ?? `${hostname()}:${process.pid}`, deadlineAt: started + this.deadlineMs(alerts.length, workerIds.length), alertIds: alerts.map((a) => a.id),
+      }),
+    );
+    onOpened(run);
     logger.info({ runId: run.id, alerts: alerts.length, workers: workerIds.length }, `alert cycle started (${alerts.length} alert(s), ${workerIds.length} worker(s))`);
     events?.emit('cycle.started', { runId: run.id, trigger, alerts: alerts.length, workers: workerIds.length });
 

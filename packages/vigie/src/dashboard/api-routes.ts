@@ -3,22 +3,18 @@ import type { LiveConfig } from '../config/live.js';
 import { maskedConfig } from '../config/mask.js';
 import { VigieError } from '../errors.js';
 import type { Store } from '../store/index.js';
-import { requireKey } from './require-key.js';
 
 export interface DashboardApiOptions {
   store: Store;
   live: LiveConfig;
-  apiKeys: readonly string[];
 }
 
 /**
- * The reads the dashboard needs that no other route gives, all behind `x-api-key`: the
- * effective settings (secrets masked by the one masker) and the newest matches with where their
- * notifications stand. An encapsulated plugin: its key check applies to these routes only.
+ * The reads the dashboard needs that no other route gives, behind `x-api-key` like every read:
+ * the effective settings (secrets masked by the one masker) and the newest matches with where
+ * their notifications stand.
  */
 export async function dashboardApiRoutes(app: FastifyInstance, opts: DashboardApiOptions): Promise<void> {
-  app.addHook('onRequest', requireKey(opts.apiKeys));
-
   app.get('/api/v1/config', async () => ({ settings: maskedConfig(opts.live.current()) }));
 
   app.get<{ Querystring: { limit?: string } }>('/api/v1/dashboard/matches', async (request) => {

@@ -4,25 +4,21 @@ import { VigieError } from '../errors.js';
 import type { EventBus } from '../events/bus.js';
 import { sendError } from '../http/errors.js';
 import { EventFeed, type EventFeedOptions } from './event-feed.js';
-import { requireKey } from './require-key.js';
 
 export interface EventsRouteOptions extends EventFeedOptions {
   bus: EventBus;
-  /** Keys accepted in `x-api-key`; empty: none needed (insecure mode, loopback only). */
-  apiKeys: readonly string[];
   /** Receives the feed, for its stats (tests, metrics). */
   onFeed?: (feed: EventFeed) => void;
 }
 
 /**
- * `GET /api/v1/events`: the coordinator's events as Server-Sent Events, behind `x-api-key`
- * (the page reads it with @vigie/client's stream, which sends headers; an EventSource cannot).
- * Register with `app.register(eventsRoute, opts)`: the key check stays inside this plugin.
+ * `GET /api/v1/events`: the coordinator's events as Server-Sent Events, behind `x-api-key` like
+ * every read (the app's check; the page reads it with @vigie/client's stream, which sends
+ * headers, where an EventSource cannot). Register with `app.register(eventsRoute, opts)`.
  */
 export async function eventsRoute(app: FastifyInstance, opts: EventsRouteOptions): Promise<void> {
   const feed = new EventFeed(opts.bus, opts);
   opts.onFeed?.(feed);
-  app.addHook('onRequest', requireKey(opts.apiKeys));
   // Open streams never end by themselves: end them, or closing the server would wait forever.
   app.addHook('preClose', (done) => {
     feed.closeAll();

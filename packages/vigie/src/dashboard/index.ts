@@ -18,7 +18,6 @@ export interface DashboardDeps {
   bus: EventBus;
   store: Store;
   live: LiveConfig;
-  apiKeys: readonly string[];
   /** Origins of pages on other coordinators allowed to call this one (DASHBOARD_ALLOWED_ORIGINS). */
   allowedOrigins?: readonly string[];
   feed?: EventFeedOptions & { onFeed?: (feed: EventFeed) => void };
@@ -39,8 +38,8 @@ export async function registerDashboard(app: FastifyInstance, deps: DashboardDep
       maxAge: 600,
     });
   }
-  await app.register(eventsRoute, { bus: deps.bus, apiKeys: deps.apiKeys, ...deps.feed });
-  await app.register(dashboardApiRoutes, { store: deps.store, live: deps.live, apiKeys: deps.apiKeys });
+  await app.register(eventsRoute, { bus: deps.bus, ...deps.feed });
+  await app.register(dashboardApiRoutes, { store: deps.store, live: deps.live });
   await app.register(dashboardPage, { webDir: deps.webDir ?? WEB_DIR });
 }
 
@@ -63,8 +62,12 @@ function checkOrigins(origins: readonly string[]): string[] {
 /** Serves the built page; without a build, says how to make one instead of a bare 404. */
 async function dashboardPage(app: FastifyInstance, opts: { webDir: string }): Promise<void> {
   const built = existsSync(`${opts.webDir}/index.html`);
+  // The page and its assets are open: they hold no data, everything shown comes with the key.
+  // Every route of this plugin (those of @fastify/static included) is marked so.
+  app.addHook('onRoute', (route) => {
+    route.config = { ...route.config, open: true };
+  });
   if (built) {
-    // The page is public (it holds no data; everything it shows comes with the key).
     await app.register(fastifyStatic, { root: opts.webDir, prefix: '/dashboard/', redirect: false, index: 'index.html', cacheControl: false });
   }
   const page = async (_request: unknown, reply: import('fastify').FastifyReply) => {

@@ -2,23 +2,42 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import type { Registry } from 'prom-client';
 import { VigieError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
-import { createKeyCheck } from './auth.js';
-import { installErrorHandler, sendError } from './errors.js';
+import { createKeyCheck, providedKey } from './auth.js';
+import { clientErrorHandler, frameworkErrors, installErrorHandler, sendError } from './errors.js';
+import { installInputGuards, installJsonParser } from './request-guards.js';
 
 export interface HttpAppOptions {
   logger: Logger;
   bodyLimit: number;
-  /** Keys accepted in `x-api-key` on mutating routes; empty: no key needed (insecure mode). */
+  /** Keys accepted in `x-api-key` (or `authorization: Bearer`); empty: no key needed (insecure mode). */
   apiKeys: readonly string[];
+  /** GET/HEAD need no key (VIGIE_PUBLIC_READ; checkApiKeyConfig allows it on loopback listeners only). */
+  publicRead?: boolean;
   /** Served at GET /metrics. */
   metrics: Registry;
+  /** Time to receive a request's headers, and the whole request (headers and body); a slower client gets 408. */
+  timeouts: { headersMs: number; requestMs: number };
 }
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Served without a key: health answers that load balancers and the coordinator poll. */
+    open?: boolean;
+  }
+}
+
+/** Route options of an endpoint anyone may call (health only): `app.get(path, OPEN_ROUTE, handler)`. */
+export const OPEN_ROUTE = { config: { open: true } } as const;
+
+/** How often Node looks for requests past their timeout (its default, 30 s, would let a slow body hold a socket that much longer). */
+const TIMEOUT_CHECK_INTERVAL_MS = 1000;
+
 /**
- * A fastify app with what every Vigie server shares: the error shape, `x-api-key` on every
- * non-GET route (checked onRequest, before the body is read, so that a wrong key costs
- * nothing and runs nothing), and `/metrics`. Reads (GET) are open: health checks and
- * dashboards need no secret, and no GET answer holds one.
+ * A fastify app with what every Vigie server shares: the error shape, the API key on every
+ * route (checked onRequest, before the body is read, so that a wrong key costs nothing and runs
+ * nothing), and `/metrics`. Reads need the key too: they return the fleet, alerts, matches,
+ * runs, credential state and config, and `/metrics` names the workers. Only routes declared
+ * with OPEN_ROUTE (health) are open, and every GET when `publicRead` is set.
  */
 export function createHttpApp(opts: HttpAppOptions): FastifyInstance {
   const app = Fastify({
@@ -30,17 +49,28 @@ export function createHttpApp(opts: HttpAppOptions): FastifyInstance {
     // measurable part of the execute hot path (bench/dispatch).
     childLoggerFactory: (logger) => logger,
     bodyLimit: opts.bodyLimit,
+    // Slow clients (a body trickled byte by byte) cannot hold sockets: Node answers 408 and closes.
+    requestTimeout: opts.timeouts.requestMs,
+    http: {
+      headersTimeout: Math.min(opts.timeouts.headersMs, opts.timeouts.requestMs),
+      connectionsCheckingInterval: Math.min(TIMEOUT_CHECK_INTERVAL_MS, opts.timeouts.headersMs),
+    },
+    frameworkErrors,
+    clientErrorHandler,
   });
   installErrorHandler(app);
+  installJsonParser(app);
+  installInputGuards(app);
   const checkKey = createKeyCheck(opts.apiKeys);
   const keyRequired = opts.apiKeys.length > 0;
+  const publicRead = opts.publicRead === true;
   // Callback style, not async: this runs on every request, and an async hook costs a promise.
   app.addHook('onRequest', (request, reply, done) => {
     // OPTIONS: a browser's CORS preflight never carries the key; it runs nothing, and only a
     // route that allows the origin (DASHBOARD_ALLOWED_ORIGINS) answers it.
-    if (request.method === 'GET' || request.method === 'HEAD' || request.method === 'OPTIONS' || !keyRequired) return done();
-    const provided = request.headers['x-api-key'];
-    if (checkKey(typeof provided === 'string' ? provided : undefined)) return done();
+    if (!keyRequired || request.method === 'OPTIONS' || request.routeOptions.config?.open === true) return done();
+    if (publicRead && (request.method === 'GET' || request.method === 'HEAD')) return done();
+    if (checkKey(providedKey(request.headers))) return done();
     request.log.warn({ route: request.url, ip: request.ip }, 'rejected: missing or wrong x-api-key');
     void sendError(reply, new VigieError('UNAUTHORIZED', 'Missing or wrong x-api-key header. Send the key set in VIGIE_API_KEY.', 401));
   });

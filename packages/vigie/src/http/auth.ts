@@ -1,4 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { VigieConfig } from '../config/load.js';
 import { ConfigError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
@@ -20,6 +21,18 @@ export function createKeyCheck(keys: readonly string[]): (provided: string | und
   };
 }
 
+/**
+ * The key a request carries: `x-api-key`, else an `authorization: Bearer <key>` header (what
+ * Prometheus sends with a scrape config's `authorization: { credentials: … }`).
+ */
+export function providedKey(headers: IncomingHttpHeaders): string | undefined {
+  const key = headers['x-api-key'];
+  if (typeof key === 'string') return key;
+  const auth = headers.authorization;
+  const bearer = auth === undefined ? undefined : /^Bearer\s+(\S+)\s*$/i.exec(auth);
+  return bearer?.[1];
+}
+
 function sha256(s: string): Buffer {
   return createHash('sha256').update(s, 'utf8').digest();
 }
@@ -33,7 +46,8 @@ export function isLoopback(host: string): boolean {
 /**
  * Checks the API key settings of a server (worker or coordinator) and registers the keys as
  * secrets to scrub from logs. Without a key a server would run commands for anyone: refused
- * unless `--insecure` on a loopback address.
+ * unless `--insecure` on a loopback address. Reads without a key (VIGIE_PUBLIC_READ) likewise
+ * only on loopback.
  */
 export function checkApiKeyConfig(config: VigieConfig, logger: Logger): void {
   const host = config.host ?? '127.0.0.1';
@@ -46,6 +60,12 @@ export function checkApiKeyConfig(config: VigieConfig, logger: Logger): void {
   }
   if (keys.length === 0 && !isLoopback(host)) {
     throw new ConfigError(`--insecure is only allowed on a loopback address, and HOST is ${host}. Set VIGIE_API_KEY to listen on ${host}.`);
+  }
+  if (config.publicRead && !isLoopback(host)) {
+    throw new ConfigError(
+      `VIGIE_PUBLIC_READ is only allowed on a loopback address, and HOST is ${host}: reads return the fleet, alerts, matches and credential state. ` +
+        'Unset VIGIE_PUBLIC_READ (clients send the key in x-api-key), or listen on 127.0.0.1.',
+    );
   }
   for (const k of keys) registerSecret(k);
   if (keys.some((k) => k.length < 16)) logger.warn('VIGIE_API_KEY is shorter than 16 characters; use a long random key (openssl rand -hex 32)');

@@ -12,7 +12,7 @@ export * from './types.js';
 export { decide, electorTiming, stepDownTime, type Decision, type ElectorEvent, type ElectorState, type ElectorTiming } from './election.js';
 export { createFileLock, FILE_LOCK_WARNING, FileLock, type FileLockOptions } from './file-lock.js';
 export { LEADERSHIP_LOST, LeaderElector, type LeaderElectorOptions, type LeaderStatus } from './leader.js';
-export { createRedisLock, redactRedisUrl, RedisLock, type RedisLockOptions } from './redis-lock.js';
+export { createRedisLock, RedisLock, type RedisLockOptions } from './redis-lock.js';
 export { LOCK_LOST, runExclusive, type ExclusiveResult, type RunExclusiveOptions } from './singleton.js';
 
 export interface CreateLockBackendOptions {

@@ -1,5 +1,5 @@
 import { redisReady } from '../util/redis-ready.js';
-import { scrubValues, urlPasswordForms } from '../observability/secrets.js';
+import { maskUrl, scrub, urlSecrets } from '../observability/secrets.js';
 /**
  * The lock on one Redis instance: `SET key token NX PX ttl` with a fencing counter, released and
  * extended by compare-and-delete / compare-and-extend scripts (scripts/*.lua.ts). Every call
@@ -40,17 +40,6 @@ export interface RedisLockOptions {
 
 const DEFAULT_TIMEOUT_MS = 2000;
 
-/** The URL with its password replaced by `***` (never print a Redis password). */
-export function redactRedisUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return '<unparseable URL>';
-  }
-}
-
 /** Runs a script by EVALSHA, falling back to EVAL when the server answers NOSCRIPT. */
 export async function evalScript(client: Redis, script: LuaScript, keys: string[], args: Array<string | number>): Promise<unknown> {
   try {
@@ -80,9 +69,9 @@ export class RedisLock implements LockBackend {
     this.prefix = opts.prefix ?? DEFAULT_LOCK_PREFIX;
     this.timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.clock = opts.clock ?? systemClock;
-    this.where = redactRedisUrl(opts.url);
+    this.where = maskUrl(opts.url);
     this.urlSetting = opts.urlSetting ?? 'REDIS_URL';
-    this.secrets = urlPasswordForms(opts.url);
+    this.secrets = urlSecrets(opts.url);
     this.client = new Redis(opts.url, {
       connectionName: 'vigie-lock',
       connectTimeout: this.timeoutMs,
@@ -206,7 +195,7 @@ export class RedisLock implements LockBackend {
   }
 
   private scrub(text: string): string {
-    return scrubValues(text, this.secrets, '***');
+    return scrub(text, this.secrets);
   }
 }
 

@@ -56,11 +56,7 @@ export interface LockBackend {
 }
 
 /** A clock in ms since the epoch; tests pass a fake one. */
-export interface Clock {
-  now(): number;
-}
-
-export const systemClock: Clock = { now: () => Date.now() };
+export { systemClock, type Clock } from '../util/clock.js';
 
 /** Default lease of singleton jobs (REDIS_LOCK_TTL_SECONDS = 300). */
 export const DEFAULT_LOCK_TTL_MS = 300_000;

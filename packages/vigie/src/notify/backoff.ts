@@ -1,3 +1,5 @@
+import { backoffDelay } from '@vigie/client';
+
 /** How long to wait before trying a notification again. */
 export interface BackoffOptions {
   /** Shortest wait (default 1 s). */
@@ -22,7 +24,5 @@ export function retryDelayMs(attempt: number, retryAfterMs: number | undefined, 
   if (retryAfterMs !== undefined && Number.isFinite(retryAfterMs)) {
     return Math.min(Math.max(0, Math.ceil(retryAfterMs)), opts.retryAfterCapMs ?? 3_600_000);
   }
-  const ceiling = Math.min(max, base * 2 ** Math.max(1, Math.min(attempt, 40)));
-  const r = (opts.random ?? Math.random)();
-  return Math.round(base + r * (ceiling - base));
+  return backoffDelay(Math.max(1, attempt), { baseMs: base, maxMs: max, jitter: 'full' }, opts.random ?? Math.random);
 }

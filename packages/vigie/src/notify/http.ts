@@ -1,4 +1,3 @@
-import { scrubValues } from '../observability/secrets.js';
 // Shared bits of the HTTP notifiers. Error texts are built from status codes and error codes,
 // never from URLs or request objects: a Telegram URL holds the bot token.
 
@@ -24,9 +23,4 @@ export async function bodySnippet(res: Response, max = 200): Promise<string> {
   } catch {
     return '';
   }
-}
-
-/** `text` with every given secret (non-empty) replaced by `****`. */
-export function stripSecrets(text: string, secrets: ReadonlyArray<string | undefined>): string {
-  return scrubValues(text, secrets.filter((s): s is string => !!s));
 }

@@ -27,6 +27,11 @@ export interface OutboxSenderOptions {
   backoff?: BackoffOptions;
   /** Epoch ms; tests pass a fake clock. */
   clock?: () => number;
+  /**
+   * False once this process may no longer send (the leader lost its leadership). Checked before
+   * an entry is retried or given up: the new leader owns it then. Default: always true.
+   */
+  stillOwner?: () => boolean;
   /** Called once per settled try (metrics). */
   onOutcome?: (channel: string, outcome: 'sent' | 'retry' | 'failed') => void;
 }
@@ -41,6 +46,9 @@ export interface DrainResult {
 }
 
 type Outcome = keyof DrainResult;
+
+/** Extra time a send gets when its timeout fired late because this process was paused. */
+const STALL_GRACE_MS = 500;
 
 /**
  * Delivers the notification outbox. Every `pollIntervalMs` it reads due entries, claims each one
@@ -184,10 +192,18 @@ export class OutboxSender {
         this.opts.onOutcome?.(entry.channel, 'failed');
         return 'failed';
       }
-      if (!(await this.opts.store.outbox.claim(entry, now + this.leaseMs))) return 'skipped';
+      const lease = now + this.leaseMs;
+      if (!(await this.opts.store.outbox.claim(entry, lease))) return 'skipped';
 
       const result = await this.send(notifier, entry);
       const at = Math.max(now, this.clock());
+      // Delivered is delivered, whoever owns the entry now; but a failure is settled (retried,
+      // given up) only by the owner of the claim: past our lease, or demoted, another sender
+      // owns it and may be sending it this very moment.
+      if (!result.ok && (at >= lease || this.opts.stillOwner?.() === false)) {
+        this.opts.logger.warn({ ...log, error: scrub(result.error) }, `notification send ended after this sender lost its claim (lease ended or leadership lost); not retried here, the current sender owns it`);
+        return 'skipped';
+      }
       if (result.ok) {
         await this.opts.store.outbox.markSent(entry.id, at);
         this.opts.logger.info(log, `notification sent (${entry.channel})`);
@@ -197,14 +213,14 @@ export class OutboxSender {
       const error = scrub(result.error);
       if (result.permanent || entry.attempts + 1 >= this.maxAttempts) {
         const final = result.permanent ? error : `gave up after ${entry.attempts + 1} attempt(s); last error: ${error}`;
-        await this.opts.store.outbox.markFailed(entry.id, final);
+        if (!(await this.opts.store.outbox.markFailed(entry.id, final, lease))) return 'skipped';
         this.opts.logger.error({ ...log, error: final }, `notification failed (${entry.channel}): ${final}`);
         this.opts.onOutcome?.(entry.channel, 'failed');
         return 'failed';
       }
       const delay = retryDelayMs(entry.attempts + 1, result.retryAfterMs, this.opts.backoff);
       if (result.retryAfterMs !== undefined) this.pausedUntil.set(key, at + delay);
-      await this.opts.store.outbox.markRetry(entry.id, at + delay, error);
+      if (!(await this.opts.store.outbox.markRetry(entry.id, at + delay, error, lease))) return 'skipped';
       this.opts.logger.warn({ ...log, error, retryInMs: delay }, `notification not sent (${entry.channel}), retrying in ${Math.ceil(delay / 1000)} s: ${error}`);
       this.opts.onOutcome?.(entry.channel, 'retry');
       return 'retried';
@@ -224,6 +240,10 @@ export class OutboxSender {
         this.sendTimeoutMs,
         (signal) => notifier.send(entry, signal),
         () => new VigieError('NOTIFY_TIMEOUT', `no answer within ${this.sendTimeoutMs} ms`, 504),
+        undefined,
+        // Paused past the timeout (SIGSTOP, a stalled host): the receiver's answer may be
+        // waiting in the socket; taking it for a timeout would send the notification twice.
+        { stallGraceMs: STALL_GRACE_MS },
       );
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);

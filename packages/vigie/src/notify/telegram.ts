@@ -1,7 +1,7 @@
 import { registerSecret, scrub } from '../observability/secrets.js';
 import type { OutboxEntry } from '../store/index.js';
 import { parseRetryAfter } from '@vigie/client';
-import { describeFetchError, stripSecrets } from './http.js';
+import { describeFetchError } from './http.js';
 import { delivered, formatPrice, isObject, permanent, readMatchPayload, retryable, type MatchPayload, type Notifier, type SendResult } from './types.js';
 
 export interface TelegramNotifierOptions {
@@ -47,7 +47,7 @@ export function createTelegramNotifier(opts: TelegramNotifierOptions): Notifier 
   const base = (opts.apiUrl ?? 'https://api.telegram.org').replace(/\/+$/, '');
   const doFetch = opts.fetch ?? fetch;
   const clock = opts.clock ?? Date.now;
-  const clean = (text: string) => scrub(stripSecrets(text, [token, encodeURIComponent(token)]));
+  const clean = (text: string) => scrub(text, [token, encodeURIComponent(token)]);
   const fail = (verdict: (e: string, ms?: number) => SendResult, text: string, ms?: number) => verdict(clean(`telegram: ${text}`), ms);
 
   return {

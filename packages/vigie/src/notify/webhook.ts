@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import { registerSecret, scrub } from '../observability/secrets.js';
 import type { OutboxEntry } from '../store/index.js';
 import { parseRetryAfter } from '@vigie/client';
-import { bodySnippet, describeFetchError, stripSecrets } from './http.js';
+import { bodySnippet, describeFetchError } from './http.js';
 import { delivered, isObject, permanent, retryable, type Notifier, type SendResult } from './types.js';
 
 export interface WebhookNotifierOptions {
@@ -49,7 +49,7 @@ export function createWebhookNotifier(opts: WebhookNotifierOptions = {}): Notifi
       const where = `webhook ${url.origin}`;
       // Path and query may hold a token (many chat webhooks are built that way); short ones are too common to strip.
       const secrets: Array<string | undefined> = [url.href, url.pathname.length >= 8 ? url.pathname : undefined, url.search.length >= 8 ? url.search : undefined];
-      const clean = (text: string) => scrub(stripSecrets(text, secrets));
+      const clean = (text: string) => scrub(text, secrets);
       if (!isObject(entry.payload)) return permanent(`${where}: the outbox entry holds no JSON object to send`);
 
       let secret: string | undefined;

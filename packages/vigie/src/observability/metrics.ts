@@ -1,9 +1,23 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
+const PREFIX = 'vigie_';
+
+/**
+ * prom-client's default process metrics, minus the three gauges it names like counters
+ * (`nodejs_active_{handles,requests,resources}_total`), which `promtool check metrics` flags:
+ * the same gauges without `_total`, labelled by type, stay, and their sum is the total.
+ */
+function collectProcessMetrics(registry: Registry): void {
+  collectDefaultMetrics({ register: registry, prefix: PREFIX });
+  for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) {
+    registry.removeSingleMetric(`${PREFIX}${name}`);
+  }
+}
+
 /** The worker's Prometheus metrics, on a registry of their own (one per server, so tests do not share counters). */
 export function createWorkerMetrics() {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'vigie_' });
+  collectProcessMetrics(registry);
   return {
     registry,
     commands: new Counter({
@@ -31,7 +45,7 @@ export type WorkerMetrics = ReturnType<typeof createWorkerMetrics>;
 /** The coordinator's Prometheus metrics. */
 export function createCoordinatorMetrics() {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'vigie_' });
+  collectProcessMetrics(registry);
   return {
     registry,
     dispatches: new Counter({

@@ -1,3 +1,5 @@
+import { VigieError } from '../errors.js';
+
 /** Stable codes callers can branch on; messages are for humans and may change. */
 export type StoreErrorCode =
   | 'STORE_UNAVAILABLE'
@@ -7,16 +9,19 @@ export type StoreErrorCode =
   | 'FENCED'
   | 'UNKNOWN_WORKER';
 
-/** A store failure with a stable `code` and a message that says what to do next. */
-export class StoreError extends Error {
+/**
+ * A store failure with a stable `code` and a message that says what to do next. A VigieError,
+ * so that a route answers it with the catalogue's status: the database gone is 503 (serve again
+ * once it is back), a refused write (FENCED, SLOT_TAKEN) 409.
+ */
+export class StoreError extends VigieError {
   override readonly name = 'StoreError';
-  readonly code: StoreErrorCode;
+  declare readonly code: StoreErrorCode;
   /** Driver error code (e.g. ECONNREFUSED, 28P01), useful in logs; never holds secrets. */
   readonly detail: string | undefined;
 
   constructor(code: StoreErrorCode, message: string, detail?: string) {
-    super(message);
-    this.code = code;
+    super(code, message);
     this.detail = detail;
   }
 }

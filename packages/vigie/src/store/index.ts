@@ -3,8 +3,9 @@ import type { Logger } from 'pino';
 import { StoreError } from './errors.js';
 import { migrate } from './migrate.js';
 import { openPostgres } from './postgres.js';
-import { redactUrl, scrub, secretsOf } from './redact.js';
+import { maskUrl, scrub, urlSecrets } from '../observability/secrets.js';
 import { openSqlite, serializeOpen } from './sqlite.js';
+import { withUnavailableErrors } from './unavailable.js';
 import type { Database, StoreKind } from './schema.js';
 import { createAlertRunsRepo, type AlertRunsRepo } from './repos/alert-runs.js';
 import { createAlertsRepo, type AlertsRepo } from './repos/alerts.js';
@@ -16,7 +17,6 @@ import { createOutboxRepo, type OutboxRepo } from './repos/outbox.js';
 import { createWorkersRepo, type WorkersRepo } from './repos/workers.js';
 
 export { StoreError, isStoreError, type StoreErrorCode } from './errors.js';
-export { redactUrl } from './redact.js';
 export type { Database, StoreKind } from './schema.js';
 export * from './repos/alert-runs.js';
 export * from './repos/alerts.js';
@@ -88,20 +88,21 @@ export function createRepos(db: Kysely<Database>): Repos {
 export async function openStore(opts: OpenStoreOptions): Promise<Store> {
   const connectTimeoutMs = opts.connectTimeoutMs ?? 5000;
   const url = opts.databaseUrl || undefined;
-  const secrets = url ? secretsOf(url) : [];
+  const secrets = url ? urlSecrets(url) : [];
 
   let target: Target;
   let db: Kysely<Database>;
   let file: string | undefined;
   if (url) {
     const timeouts = { connectTimeoutMs, statementTimeoutMs: opts.statementTimeoutMs ?? 30_000 };
-    db = new Kysely<Database>({ dialect: openPostgres(url, opts.schema, timeouts, opts.logger).dialect });
-    target = { kind: 'postgres', where: `PostgreSQL at ${redactUrl(url)}` };
+    target = { kind: 'postgres', where: `PostgreSQL at ${maskUrl(url)}` };
+    const { dialect } = openPostgres(url, opts.schema, timeouts, opts.logger);
+    db = new Kysely<Database>({ dialect: withUnavailableErrors(dialect, { ...target, secrets }) });
   } else {
     const sqlite = openSqlite(opts.dataDir, opts.logger);
     file = sqlite.file;
-    db = new Kysely<Database>({ dialect: sqlite.dialect });
     target = { kind: 'sqlite', where: `SQLite at ${sqlite.file}` };
+    db = new Kysely<Database>({ dialect: withUnavailableErrors(sqlite.dialect, { ...target, secrets }) });
   }
 
   const ping = () => pingDb(db, connectTimeoutMs, target, secrets);

@@ -2,7 +2,7 @@ import { PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import { StoreError } from './errors.js';
-import { redactUrl, scrub, secretsOf } from './redact.js';
+import { maskUrl, scrub, urlSecrets } from '../observability/secrets.js';
 
 /** Timeouts so that no query or connection attempt hangs forever. */
 export interface PostgresTimeouts {
@@ -60,12 +60,19 @@ export function openPostgres(
     types,
     ...(schema !== undefined && { options: `-c search_path=${schema}` }),
   });
-  // Without a listener, an idle client's error (server restart) would crash the process.
-  pool.on('error', (err) =>
-    logger?.warn(
-      { err: { message: scrub(err.message, secretsOf(url)) }, url: redactUrl(url) },
-      'PostgreSQL idle client error',
-    ),
-  );
+  // A connection that dies (server restart, pg_terminate_backend, network cut) makes its Client
+  // emit 'error', whether idle in the pool or checked out by a query; an 'error' event with no
+  // listener kills the process. So every client gets a listener as it is created: the query that
+  // was running fails on its own (STORE_UNAVAILABLE, see unavailable.ts) and the pool drops the
+  // dead client and opens a new one on the next query.
+  const where = maskUrl(url);
+  const secrets = urlSecrets(url);
+  pool.on('connect', (client) => {
+    client.on('error', (err) =>
+      logger?.warn({ err: { message: scrub(err.message, secrets), code: (err as { code?: string }).code }, url: where }, 'PostgreSQL connection lost; the pool replaces it'),
+    );
+  });
+  // The pool re-emits an idle client's error (already logged by the client's own listener).
+  pool.on('error', () => undefined);
   return { dialect: new PostgresDialect({ pool }), pool };
 }

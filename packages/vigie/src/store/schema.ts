@@ -76,6 +76,9 @@ export interface AlertRunsTable {
   matches: number;
   errors: number;
   summary: string | null;
+  owner: string | null;
+  deadline_at: number | null;
+  alert_ids: string | null;
 }
 
 export interface SeenItemsTable {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { VigieConfig } from '../config/load.js';
 import { ConfigError } from '../errors.js';
 import { startMarketplace, type Marketplace } from '../demo/marketplace.js';
@@ -19,6 +19,8 @@ export interface Demo {
   config: VigieConfig;
   /** A config file for the workers (the source definition, fast pacing). */
   workerConfigFile: string;
+  /** The demo's own data folder (store, worker config), inside the fleet's: never the user's store. */
+  dataDir: string;
   close(): Promise<void>;
 }
 
@@ -34,10 +36,17 @@ export function demoSource(marketUrl: string): Record<string, unknown> {
   };
 }
 
+/** Where `vigie up --demo` keeps its data: a folder of its own inside the data folder. */
+export function demoDataDir(dataDir: string): string {
+  return resolve(dataDir, 'demo');
+}
+
 /**
  * Starts the sample marketplace, stores a session credential and three alerts (when there are
- * none), and returns the config for a fast demo: first cycle after 3 s, then every 10 s, a
- * fraction of a second between requests — matches show up in the log within a minute.
+ * none) in the demo's own store (`<data dir>/demo`, so that a later plain `vigie up` does not
+ * inherit alerts on a source it lacks), and returns the config for a fast demo: first cycle
+ * after 3 s, then every 10 s, a fraction of a second between requests: matches show up in the
+ * log within seconds.
  */
 export async function prepareDemo(config: VigieConfig, logger: Logger, opts: DemoOptions = {}): Promise<Demo> {
   if (opts.blockAfter !== undefined && (!Number.isInteger(opts.blockAfter) || opts.blockAfter < 0)) {
@@ -51,12 +60,13 @@ export async function prepareDemo(config: VigieConfig, logger: Logger, opts: Dem
   });
   const sources = { market: demoSource(market.url) };
   const pacing = { requestDelayMinMs: 200, requestDelayMaxMs: 800 };
-  const dir = join(config.dataDir, 'demo');
+  const dir = demoDataDir(config.dataDir);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
+  if (config.databaseUrl) logger.warn('demo: DATABASE_URL is ignored; the demo keeps its data in its own embedded store');
   const workerConfigFile = join(dir, 'worker.config.json');
   writeFileSync(workerConfigFile, JSON.stringify({ ...pacing, sources }, null, 2));
 
-  const store = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, logger });
+  const store = await openStore({ dataDir: dir, databaseUrl: undefined, logger });
   try {
     // A fresh session each run: the marketplace of this run only knows its own.
     await store.credentials.set(config.scrapingCredential, session, 'demo');
@@ -76,8 +86,11 @@ export async function prepareDemo(config: VigieConfig, logger: Logger, opts: Dem
   return {
     market,
     workerConfigFile,
+    dataDir: dir,
     config: {
       ...config,
+      dataDir: dir,
+      databaseUrl: undefined,
       ...pacing,
       sources,
       alertInitialDelayMs: 3000,

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { VigieConfig } from '../config/load.js';
 import { ForeignError, isErrorCode, VigieError } from '../errors.js';
-import { createHttpApp } from '../http/app.js';
+import { createHttpApp, OPEN_ROUTE } from '../http/app.js';
 import { sendError } from '../http/errors.js';
 import type { SuccessBody } from '../wire/answer.js';
 import type { Logger } from '../observability/logger.js';
@@ -49,11 +49,11 @@ export function createWorkerServer(deps: WorkerServerDeps): WorkerServer {
   let draining = false;
   let idle: (() => void) | undefined;
 
-  const app = createHttpApp({ logger, bodyLimit: config.maxBodyBytes, apiKeys: config.apiKey ?? [], metrics: metrics.registry });
+  const app = createHttpApp({ logger, bodyLimit: config.maxBodyBytes, apiKeys: config.apiKey ?? [], publicRead: config.publicRead, metrics: metrics.registry, timeouts: { headersMs: config.httpHeadersTimeoutMs, requestMs: config.httpRequestTimeoutMs } });
 
-  app.get('/api/health', async () => ({ status: 'ok', role: 'worker', id: identity.id, version: identity.version }));
+  app.get('/api/health', OPEN_ROUTE, async () => ({ status: 'ok', role: 'worker', id: identity.id, version: identity.version }));
 
-  app.get('/api/v1/worker/health', async (_request, reply) => {
+  app.get('/api/v1/worker/health', OPEN_ROUTE, async (_request, reply) => {
     let storeReachable = true;
     try {
       await withDeadline(2000, () => store.ping());

@@ -1,5 +1,6 @@
 import type { VigieConfig } from '../config/load.js';
 import { checkApiKeyConfig } from '../http/auth.js';
+import { listenOn } from '../http/listen.js';
 import type { Logger } from '../observability/logger.js';
 import { createWorkerMetrics } from '../observability/metrics.js';
 import { openStore, type Store } from '../store/index.js';
@@ -54,7 +55,7 @@ export async function startWorker(config: VigieConfig, logger: Logger): Promise<
   const store: Store = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, logger: log });
   const server = createWorkerServer({ config, identity, registry, store, logger: log, metrics: createWorkerMetrics() });
   try {
-    await server.app.listen({ host: config.host ?? '127.0.0.1', port: config.port ?? DEFAULT_WORKER_PORT });
+    await listenOn(server.app, config.host ?? '127.0.0.1', config.port ?? DEFAULT_WORKER_PORT, 'Stop that process, or give this worker another port (--port / PORT).');
   } catch (err) {
     await store.close();
     await dispatcher.close();

@@ -149,6 +149,13 @@ describe('http-json source', () => {
     expect(err.retryAfterMs).toBeUndefined();
   });
 
+  it('ignores a garbage Retry-After on 429 instead of reading it as "at once"', async () => {
+    routes.set('/api/items', (res) => json(res, {}, 429, { 'retry-after': '-5' }));
+    const err = (await source(server).search(alert(), ctx()).catch((e: unknown) => e)) as UpstreamError;
+    expect(err.code).toBe('UPSTREAM_RATE_LIMITED');
+    expect(err.retryAfterMs).toBeUndefined();
+  });
+
   it('maps 5xx and other unexpected statuses to UPSTREAM_ERROR (502)', async () => {
     routes.set('/api/items', (res) => json(res, {}, 500));
     await expect(source(server).search(alert(), ctx())).rejects.toMatchObject({ code: 'UPSTREAM_ERROR', httpStatus: 502, status: 500 });

@@ -63,7 +63,13 @@ describe.skipIf(!REDIS)('vigie config get|set|unset with Redis', () => {
     const set = await vigie(['config', 'set', 'lbStrategy', 'p2c-ewma'], e);
     expect(set.stderr).toBe('');
     expect(set.code).toBe(0);
-    expect(JSON.parse(set.stdout)).toEqual({ key: 'lbStrategy', value: 'p2c-ewma', backend: 'redis' });
+    expect(JSON.parse(set.stdout)).toEqual({
+      key: 'lbStrategy',
+      value: 'p2c-ewma',
+      applies: 'live',
+      effect: 'running coordinators apply it from their next action, without a restart',
+      backend: 'redis',
+    });
     expect(await raw.hget(hash, 'lbStrategy')).toBe('"p2c-ewma"');
 
     const get = await vigie(['config', 'get', 'lbStrategy'], e);
@@ -126,8 +132,20 @@ describe('vigie config without Redis', () => {
     const out = JSON.parse(r.stdout) as { value: unknown; backend: string; note: string };
     expect(out.value).toEqual(['ams', 'fra']);
     expect(out.backend).toBe('file');
+    // Nothing reads the failover settings yet (the failover ladder will): set says so.
+    expect(out).toMatchObject({ applies: 'unread', effect: 'stored, but nothing in this version reads FAILOVER_REGIONS yet: it changes nothing' });
     expect(out.note).toContain('this host');
     expect(JSON.parse(readFileSync(join(dir, RUNTIME_CONFIG_FILE), 'utf8')).settings).toEqual({ failoverRegions: ['ams', 'fra'] });
+  });
+
+  it('set of a setting read only at start says so', async () => {
+    const r = await vigie(['config', 'set', 'REQUEST_DELAY_MIN_MS', '1000'], { VIGIE_DATA_DIR: dataDir() });
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      key: 'requestDelayMinMs',
+      applies: 'restart',
+      effect: 'stored, but running coordinators do not apply it: REQUEST_DELAY_MIN_MS is read when a process starts (docs/config-store.md says which process); set it in the environment or config file and restart',
+    });
   });
 
   it('redis_first with Redis down: get answers from the file copy with a WARNING, set exits 1, no password shown', async () => {

@@ -36,6 +36,7 @@ describe('run-time keys', () => {
     const unknown = errorOf(() => runtimeKey('nope'));
     expect(unknown.message).toContain('"nope"');
     expect(unknown.message).toContain('lbStrategy');
+    expect(errorOf(() => runtimeKey('MAX_RETRY')).message).toContain('Unknown setting "MAX_RETRY". Did you mean "MAX_RETRIES"?');
     const secret = errorOf(() => runtimeKey('telegramBotToken'));
     expect(secret.message).toContain('telegramBotToken');
     expect(secret.message).toContain('secret');
@@ -52,7 +53,8 @@ describe('run-time values', () => {
   it('parses text as an env var would, and checks typed values as they are', () => {
     expect(parseRuntimeValue('maxRetries', '5')).toBe(5);
     expect(parseRuntimeValue('maxRetries', 5)).toBe(5);
-    expect(parseRuntimeValue('enableFailover', 'off')).toBe(false);
+    expect(parseRuntimeValue('enableFailover', '0')).toBe(false);
+    expect(() => parseRuntimeValue('enableFailover', 'off')).toThrow('Invalid run-time setting enableFailover (ENABLE_FAILOVER): "off" — expected true or false (or 1 or 0). Allowed: true | false | 1 | 0.');
     expect(parseRuntimeValue('enableFailover', true)).toBe(true);
     expect(parseRuntimeValue('failoverRegions', 'cdg, iad')).toEqual(['cdg', 'iad']);
     expect(parseRuntimeValue('failoverRegions', ['lhr'])).toEqual(['lhr']);

@@ -2,7 +2,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
-import { maskedConfig, maskUrl, previewSecret } from '../../src/config/mask.js';
+import { maskedConfig, previewSecret } from '../../src/config/mask.js';
+import { maskUrl } from '../../src/observability/secrets.js';
 import { ConfigError } from '../../src/errors.js';
 import { tempDir } from '../helpers/vigie-process.js';
 
@@ -57,10 +58,48 @@ describe('loadConfig', () => {
   });
 
   it('parses env booleans and lists', () => {
-    const c = loadConfig({ cwd: folder(), env: { AUTO_RUN_CYCLE: 'false', ENABLE_FAILOVER: 'yes', FAILOVER_REGIONS: 'ams, fra ,,sin' } });
+    const c = loadConfig({ cwd: folder(), env: { AUTO_RUN_CYCLE: 'false', ENABLE_FAILOVER: 'TRUE', VIGIE_INSECURE: '1', FAILOVER_REGIONS: 'ams, fra ,,sin' } });
     expect(c.autoRunCycle).toBe(false);
     expect(c.enableFailover).toBe(true);
+    expect(c.insecure).toBe(true);
     expect(c.failoverRegions).toEqual(['ams', 'fra', 'sin']);
+    expect(loadConfig({ cwd: folder(), env: { AUTO_RUN_CYCLE: '0' } }).autoRunCycle).toBe(false);
+    // A config file may hold 1/0 as numbers.
+    expect(loadConfig({ cwd: folder({ 'vigie.config.json': '{"enableFailover": 1, "autoRunCycle": 0}' }), env: {} })).toMatchObject({ enableFailover: true, autoRunCycle: false });
+  });
+
+  it('accepts only true/false/1/0 for a boolean, naming the setting, the value and what is allowed', () => {
+    for (const word of ['yes', 'no', 'on', 'off', 'enabled', '2', 'tru']) {
+      const message = fail(() => loadConfig({ cwd: folder(), env: { ENABLE_FAILOVER: word } }));
+      expect(message).toBe(`Invalid setting ENABLE_FAILOVER (environment): "${word}" — expected true or false (or 1 or 0). Allowed: true | false | 1 | 0.`);
+    }
+    expect(fail(() => loadConfig({ cwd: folder({ 'vigie.config.yaml': 'insecure: yes\n' }), env: {} }))).toMatch(/^Invalid setting insecure in .*vigie\.config\.yaml: "yes" — expected true or false/);
+    expect(fail(() => loadConfig({ cwd: folder({ 'vigie.config.json': '{"autoRunCycle": 2}' }), env: {} }))).toMatch(/autoRunCycle in .*: 2 — expected true or false \(or 1 or 0\)/);
+    expect(fail(() => loadConfig({ cwd: folder(), env: {}, flags: { insecure: 'on' } }))).toMatch(/^Invalid setting --insecure: "on"/);
+  });
+
+  it('suggests the closest setting for an unknown file key or flag, spelled the same way', () => {
+    const unknown = (content: Record<string, unknown>) => fail(() => loadConfig({ cwd: folder({ 'vigie.config.json': JSON.stringify(content) }), env: {} }));
+    expect(unknown({ lbStrategie: 'random' })).toMatch(/Unknown setting "lbStrategie" in .*\. Did you mean "lbStrategy"\?$/);
+    expect(unknown({ HEALTH_CHECK_INTERVAL: 1000 })).toContain('Did you mean "HEALTH_CHECK_INTERVAL_MS"?');
+    expect(unknown({ 'worker-region': 'cdg' })).toContain('Did you mean "workerRegion"?');
+    expect(unknown({ somethingElse: 1 })).toContain('Run `vigie config docs`');
+    expect(fail(() => loadConfig({ cwd: folder(), env: {}, flags: { maxRetry: 2 } as never }))).toContain('Did you mean "maxRetries"?');
+  });
+
+  it('warns about a VIGIE_* env name close to a setting, and leaves other VIGIE_* names alone', () => {
+    const warnings: string[] = [];
+    const c = loadConfig({
+      cwd: folder(),
+      env: { VIGIE_API_KYE: 'secret-value-never-shown', VIGIE_DATADIR: '/x', VIGIE_REQUIRE_SERVICES: '1', VIGIE_BIN: 'b', VIGIE_ENTRY: 'e', LB_STRATEGYY: 'x' },
+      warn: (m) => warnings.push(m),
+    });
+    expect(warnings.sort()).toEqual([
+      'VIGIE_API_KYE is not a Vigie setting and is ignored. Did you mean "VIGIE_API_KEY"?',
+      'VIGIE_DATADIR is not a Vigie setting and is ignored. Did you mean "VIGIE_DATA_DIR"?',
+    ]);
+    expect(c.apiKey).toBeUndefined();
+    expect(warnings.join('\n')).not.toContain('secret-value-never-shown');
   });
 
   it('reads JSON files with a workers list, and env names as keys', () => {
@@ -71,6 +110,16 @@ describe('loadConfig', () => {
     expect(c.lbStrategy).toBe('p2c-ewma');
     expect(c.workers).toEqual([{ id: 'worker-fr', name: 'Worker FR', region: 'cdg', url: 'http://127.0.0.2:8081' }]);
     expect(c.configFile).toBe(join(cwd, 'w.json'));
+  });
+
+  it('reads a worker\'s Fly app and machine id, and rejects malformed ones', () => {
+    const entry = { id: 'w1', url: 'http://127.0.0.2:8081', flyApp: 'vigie-workers', machineId: '3d8d9014b32058' };
+    const c = loadConfig({ cwd: folder({ 'vigie.config.json': JSON.stringify({ workers: [entry] }) }), env: {} });
+    expect(c.workers).toEqual([entry]);
+    const bad = folder({ 'vigie.config.json': JSON.stringify({ workers: [{ ...entry, flyApp: 'Vigie Workers' }] }) });
+    expect(fail(() => loadConfig({ cwd: bad, env: {} }))).toMatch(/workers\[0\.flyApp\].*Fly app name/);
+    const badId = folder({ 'vigie.config.json': JSON.stringify({ workers: [{ ...entry, machineId: 'x/../y' }] }) });
+    expect(fail(() => loadConfig({ cwd: badId, env: {} }))).toMatch(/workers\[0\.machineId\]/);
   });
 
   it('names the key, the value and what is allowed for a bad env value', () => {

@@ -32,7 +32,7 @@ describe('alerts API and CLI', () => {
 
     const del = await fetch(`${url}/api/v1/alerts/${alert.id}`, { method: 'DELETE', headers: { 'x-api-key': FLEET_KEY } });
     expect(del.status).toBe(200);
-    expect((await fetch(`${url}/api/v1/alerts/${alert.id}`)).status).toBe(404);
+    expect((await fetch(`${url}/api/v1/alerts/${alert.id}`, { headers: { 'x-api-key': FLEET_KEY } })).status).toBe(404);
   });
 
   it('answers 400 naming the field for bad input, and stores nothing', async () => {

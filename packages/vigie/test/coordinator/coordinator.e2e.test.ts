@@ -208,7 +208,7 @@ describe('coordinator with three real workers', () => {
     const { url } = await fleet.startCoordinator();
     expect(await get(`${url}/api/health`)).toMatchObject({ status: 'ok', role: 'coordinator', store: { reachable: true }, workers: { total: 1, available: 1 } });
     await post(`${url}/api/v1/worker/main/execute`, { type: 'custom', payload: { name: 'echo', data: 1 } });
-    const metrics = await (await fetch(`${url}/metrics`)).text();
+    const metrics = await (await fetch(`${url}/metrics`, { headers: { 'x-api-key': FLEET_KEY } })).text();
     expect(metrics).toMatch(/vigie_dispatch_total\{outcome="ok"\} 1/);
   });
 });

@@ -162,7 +162,7 @@ describe.skipIf(!pgUrl || !HAS_REDIS_SERVER)('two coordinators, one leader', () 
     leader.proc.child.kill('SIGCONT');
     // Its cycle resumes and tries to record under the old fence: refused, logged, counted.
     await leader.proc.waitForLog((l) => typeof l.msg === 'string' && l.msg.includes('stale write rejected'), 15_000);
-    const metrics = await (await fetch(`${leader.url}/metrics`)).text();
+    const metrics = await (await fetch(`${leader.url}/metrics`, { headers: { 'x-api-key': FLEET_KEY } })).text();
     expect(metrics).toMatch(/vigie_cycle_writes_refused_total\{code="FENCED"\} [1-9]/);
     expectEachSlotOnce(await runs());
     expect((await health(leader)).leadership.role).toBe('follower');

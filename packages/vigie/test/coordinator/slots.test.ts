@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { CycleRunner, CycleSummary } from '../../src/cycles/runner.js';
 import { CycleScheduler } from '../../src/coordinator/scheduler.js';
-import { nextTickAt, slotKey, slotStart } from '../../src/coordinator/slots.js';
+import { nextTickAt, slotKey, slotStart, tickSlot } from '../../src/coordinator/slots.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { StoreError } from '../../src/store/errors.js';
 
@@ -19,6 +19,12 @@ describe('slots', () => {
     expect(nextTickAt(10_600, I, 10_500, undefined)).toBe(10_600);
     expect(nextTickAt(10_600, I, 10_500, 10_000)).toBe(11_000);
     expect(nextTickAt(11_200, I, 10_500, 10_000)).toBe(11_200); // a slot was missed: run the current one now
+  });
+
+  it('a tick runs the slot it was planned for even when its timer fires before the wall-clock boundary', () => {
+    expect(tickSlot(10_999, I, 11_000)).toBe(11_000);
+    expect(tickSlot(12_300, I, 11_000)).toBe(12_000); // late: the current slot
+    expect(tickSlot(10_400, I, undefined)).toBe(10_000);
   });
 });
 
@@ -49,6 +55,35 @@ describe('CycleScheduler', () => {
     await s.stop();
     await vi.advanceTimersByTimeAsync(5000);
     expect(calls).toHaveLength(4);
+  });
+
+  it('with one coordinator, never tries a slot twice when its timer fires before the wall-clock boundary (issue 17.8)', async () => {
+    // Node's timers count from the event loop's cached time, Date.now() from the present: after
+    // a cycle did some work in this loop turn, a timer set for the next boundary fires that many
+    // milliseconds early, while the wall clock still reads the slot that just ran.
+    let ahead = 0;
+    const now = () => Date.now() + ahead;
+    const keys: string[] = [];
+    const lines: string[] = [];
+    const capture = createLogger({ level: 'info', format: 'json', destination: { write: (l: string) => (lines.push(l), true) } as unknown as NodeJS.WritableStream });
+    const runner = {
+      run: vi.fn(async (_t: string, ctx: { slotKey?: string }) => {
+        // The store's rule: a slot key is unique.
+        if (keys.includes(ctx.slotKey!)) throw new StoreError('SLOT_TAKEN', 'taken');
+        keys.push(ctx.slotKey!);
+        // 3 ms of work in this loop turn; the next turn's cached time catches up.
+        ahead = 3;
+        setTimeout(() => (ahead = 0), 0);
+        return summary;
+      }),
+    } as unknown as CycleRunner;
+    const s = new CycleScheduler({ runner, initialDelayMs: 0, intervalMs: () => I, logger: capture, now });
+    s.start();
+    await vi.advanceTimersByTimeAsync(4500);
+    await s.stop();
+    expect(keys).toEqual(['alert-cycle:1000:100000', 'alert-cycle:1000:101000', 'alert-cycle:1000:102000', 'alert-cycle:1000:103000', 'alert-cycle:1000:104000']);
+    expect(runner.run).toHaveBeenCalledTimes(keys.length);
+    expect(lines.join('')).not.toContain('already');
   });
 
   it('skips a slot while a cycle runs, and reports slots refused by the store', async () => {

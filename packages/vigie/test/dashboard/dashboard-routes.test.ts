@@ -30,12 +30,11 @@ async function setup(opts: { webDir?: string; allowedOrigins?: string[] } = {}):
     env: { VIGIE_API_KEY: KEY, TELEGRAM_BOT_TOKEN: TOKEN, DATABASE_URL: 'postgres://vigie:db-password@127.0.0.1:5432/vigie', VIGIE_DATA_DIR: dir },
   });
   store = await openStore({ dataDir: dir });
-  app = createHttpApp({ logger: captureLogger().logger, bodyLimit: 1_000_000, apiKeys: [KEY], metrics: createCoordinatorMetrics().registry });
+  app = createHttpApp({ logger: captureLogger().logger, bodyLimit: 1_000_000, apiKeys: [KEY], metrics: createCoordinatorMetrics().registry, timeouts: { headersMs: 10_000, requestMs: 30_000 } });
   await registerDashboard(app, {
     bus: new EventBus(),
     store,
     live: new LiveConfig(config),
-    apiKeys: [KEY],
     webDir: opts.webDir ?? join(dir, 'no-build'),
     ...(opts.allowedOrigins ? { allowedOrigins: opts.allowedOrigins } : {}),
   });

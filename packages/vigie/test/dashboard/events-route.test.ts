@@ -1,13 +1,16 @@
-// The live feed over real HTTP on loopback: a fastify server with the plugin, clients reading
-// with fetch and @vigie/client's SSE parser, and a raw socket that stops reading.
+// The live feed over real HTTP on loopback: the coordinator's app (its key check) with the
+// plugin, clients reading with fetch and @vigie/client's SSE parser, and a raw socket that stops
+// reading.
 import { connect, type Socket } from 'node:net';
 import { SseParser, type SseEvent } from '@vigie/client';
-import Fastify, { type FastifyInstance } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { EventFeed } from '../../src/dashboard/event-feed.js';
 import { eventsRoute } from '../../src/dashboard/events-route.js';
 import { EventBus } from '../../src/events/bus.js';
-import { installErrorHandler } from '../../src/http/errors.js';
+import { createHttpApp } from '../../src/http/app.js';
+import { createCoordinatorMetrics } from '../../src/observability/metrics.js';
+import { captureLogger } from '../helpers/capture-logger.js';
 
 const KEY = 'events-test-key-0123456789abcdef';
 
@@ -26,9 +29,8 @@ let feed: EventFeed;
 const streams: Stream[] = [];
 
 async function serve(bus: EventBus, opts: { heartbeatMs?: number; maxQueuedBytes?: number; epoch?: string } = {}): Promise<string> {
-  app = Fastify();
-  installErrorHandler(app);
-  await app.register(eventsRoute, { bus, apiKeys: [KEY], onFeed: (f) => (feed = f), ...opts });
+  app = createHttpApp({ logger: captureLogger().logger, bodyLimit: 1_000_000, apiKeys: [KEY], metrics: createCoordinatorMetrics().registry, timeouts: { headersMs: 10_000, requestMs: 30_000 } });
+  await app.register(eventsRoute, { bus, onFeed: (f) => (feed = f), ...opts });
   return app.listen({ host: '127.0.0.1', port: 0 });
 }
 

@@ -103,7 +103,7 @@ export async function post(url: string, body: unknown): Promise<{ status: number
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
 
-/** GETs JSON. */
+/** GETs JSON with the fleet key (reads need it too). */
 export async function get<T = Record<string, unknown>>(url: string): Promise<T> {
-  return (await (await fetch(url)).json()) as T;
+  return (await (await fetch(url, { headers: { 'x-api-key': FLEET_KEY } })).json()) as T;
 }

@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import pg from 'pg';
-import { redactRedisUrl as redact } from '../../src/lock/redis-lock.js';
+import { maskUrl as redact } from '../../src/observability/secrets.js';
 
 export type Service = 'postgres' | 'redis';
 

@@ -1,5 +1,9 @@
-import { describe, expect, it } from 'vitest';
-import { createKeyCheck, isLoopback } from '../../src/http/auth.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/load.js';
+import { ConfigError } from '../../src/errors.js';
+import { checkApiKeyConfig, createKeyCheck, isLoopback, providedKey } from '../../src/http/auth.js';
+import { captureLogger } from '../helpers/capture-logger.js';
+import { tempDir } from '../helpers/vigie-process.js';
 
 describe('createKeyCheck', () => {
   const check = createKeyCheck(['first-key-aaaaaaaa', 'second-key-bbbbbbbb']);
@@ -22,5 +26,38 @@ describe('isLoopback', () => {
   it('knows loopback from the rest', () => {
     for (const h of ['127.0.0.1', '127.0.0.2', '127.255.0.9', '::1', '[::1]', 'localhost']) expect(isLoopback(h)).toBe(true);
     for (const h of ['0.0.0.0', '10.0.0.1', '::', '128.0.0.1', 'example.com']) expect(isLoopback(h)).toBe(false);
+  });
+});
+
+describe('providedKey', () => {
+  it('reads x-api-key, else a Bearer token, else nothing', () => {
+    expect(providedKey({ 'x-api-key': 'k1' })).toBe('k1');
+    expect(providedKey({ 'x-api-key': 'k1', authorization: 'Bearer k2' })).toBe('k1');
+    expect(providedKey({ authorization: 'Bearer k2' })).toBe('k2');
+    expect(providedKey({ authorization: 'bearer   k2 ' })).toBe('k2');
+    for (const authorization of ['Basic dXNlcjpwYXNz', 'Bearer', 'Bearer a b', 'k2']) expect(providedKey({ authorization })).toBeUndefined();
+    expect(providedKey({})).toBeUndefined();
+  });
+});
+
+describe('checkApiKeyConfig and VIGIE_PUBLIC_READ', () => {
+  const empty = tempDir('vigie-auth-');
+  afterAll(() => empty.cleanup());
+  const base = (env: Record<string, string>) => loadConfig({ env: { VIGIE_API_KEY: 'a-long-enough-key-0123456789', ...env }, cwd: empty.path, warn: () => {} });
+
+  it('allows public reads on a loopback listener', () => {
+    for (const HOST of ['127.0.0.1', '127.0.0.2', '::1', 'localhost']) {
+      expect(() => checkApiKeyConfig(base({ VIGIE_PUBLIC_READ: 'true', HOST }), captureLogger().logger)).not.toThrow();
+    }
+  });
+
+  it('refuses them on any other listener, saying why and what to do', () => {
+    for (const HOST of ['0.0.0.0', '::', '10.0.0.5']) {
+      expect(() => checkApiKeyConfig(base({ VIGIE_PUBLIC_READ: 'true', HOST }), captureLogger().logger)).toThrow(ConfigError);
+      expect(() => checkApiKeyConfig(base({ VIGIE_PUBLIC_READ: 'true', HOST }), captureLogger().logger)).toThrow(
+        `VIGIE_PUBLIC_READ is only allowed on a loopback address, and HOST is ${HOST}`,
+      );
+    }
+    expect(() => checkApiKeyConfig(base({ VIGIE_PUBLIC_READ: 'false', HOST: '0.0.0.0' }), captureLogger().logger)).not.toThrow();
   });
 });

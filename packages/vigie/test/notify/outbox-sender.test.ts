@@ -234,4 +234,56 @@ describe('OutboxSender', () => {
       expect((await get(e!.id)).lastError).toContain('no answer within 300 ms');
     });
   });
+
+  describe('a send that ends after the sender lost its claim', () => {
+    /** A notifier that fails after `during` ran (the clock moves, another sender claims…). */
+    const failingAfter = (during: (entry: OutboxEntry) => Promise<void>): Notifier => ({
+      channel: 'telegram',
+      async send(entry) {
+        await during(entry);
+        return { ok: false, permanent: false, error: 'telegram: no answer' };
+      },
+    });
+
+    it('is not retried by it once its lease ended, and leaves the next claim alone', async () => {
+      const [e] = await matches(['a']);
+      const lease = 5000;
+      let nextClaim = 0;
+      const s = sender({
+        leaseMs: lease,
+        notifiers: [failingAfter(async (entry) => {
+          // Paused past the lease: another sender claimed the entry meanwhile.
+          now = T0 + lease + 1000;
+          nextClaim = now + 45_000;
+          expect(await store.outbox.claim({ ...entry, nextAttemptAt: T0 + lease }, nextClaim)).toBe(true);
+        })],
+      });
+      expect(await s.drainOnce(T0)).toEqual({ sent: 0, retried: 0, failed: 0, skipped: 1 });
+      expect(await get(e!.id)).toMatchObject({ status: 'pending', attempts: 0, nextAttemptAt: nextClaim, lastError: null });
+      expect(out.text()).toContain('not retried here, the current sender owns it');
+    });
+
+    it('is not retried by it once it lost the leadership', async () => {
+      const [e] = await matches(['a']);
+      let leader = true;
+      const s = sender({ stillOwner: () => leader, notifiers: [failingAfter(async () => void (leader = false))] });
+      expect(await s.drainOnce(T0)).toMatchObject({ retried: 0, failed: 0, skipped: 1 });
+      expect(await get(e!.id)).toMatchObject({ status: 'pending', attempts: 0, lastError: null });
+    });
+
+    it('is not settled over another sender\'s claim, even inside its own lease', async () => {
+      const [e] = await matches(['a']);
+      let other = 0;
+      const s = sender({
+        notifiers: [failingAfter(async (entry) => {
+          // A clock skew between two coordinators: the other one thought the lease was over.
+          other = T0 + 99_000;
+          const leased = (await store.outbox.get(entry.id))!.nextAttemptAt;
+          expect(await store.outbox.claim({ ...entry, nextAttemptAt: leased }, other)).toBe(true);
+        })],
+      });
+      expect(await s.drainOnce(T0)).toMatchObject({ retried: 0, skipped: 1 });
+      expect(await get(e!.id)).toMatchObject({ attempts: 0, nextAttemptAt: other });
+    });
+  });
 });

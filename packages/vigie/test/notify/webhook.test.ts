@@ -89,6 +89,16 @@ describe('webhook notifier', () => {
     expect(await notifier.send(e, never())).toMatchObject({ ok: false, permanent: true });
   });
 
+  it('ignores a garbage Retry-After (the backoff applies) rather than retrying at once', async () => {
+    const e = entry('webhook', { url });
+    for (const garbage of ['-5', 'soon', '1e3', '']) {
+      receiver.answerNext(1, { status: 503, headers: { 'retry-after': garbage } });
+      const r = await notifier.send(e, never());
+      expect(r).toMatchObject({ ok: false, permanent: false });
+      expect(r.ok === false && r.retryAfterMs, garbage).toBeUndefined();
+    }
+  });
+
   it('names only the receiver\'s origin in errors: its path and query may hold a token', async () => {
     const secretUrl = `${receiver.origin}/services/T000/B000/XXXXsecretpathXXXX?token=querysecret123`;
     receiver.answerNext(1, { status: 500, body: `no route for /services/T000/B000/XXXXsecretpathXXXX?token=querysecret123` });

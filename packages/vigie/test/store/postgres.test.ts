@@ -44,7 +44,7 @@ describe('PostgreSQL connection errors (no server needed)', () => {
     expect(Date.now() - started).toBeLessThan(3000);
     expect(err).toMatchObject({ name: 'StoreError', code: 'STORE_UNAVAILABLE' });
     expect(err.message).toContain('DATABASE_URL');
-    expect(err.message).toContain('postgres://u:***@127.0.0.1:1/x');
+    expect(err.message).toContain('postgres://u:****@127.0.0.1:1/x');
     for (const text of [err.message, String(err.stack), JSON.stringify(err)]) expect(text).not.toContain('secretpw');
   });
 

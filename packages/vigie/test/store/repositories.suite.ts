@@ -85,7 +85,7 @@ export function storeConformanceSuite(name: string, open: () => Promise<Store>):
         store = await open();
         await another();
         const { rows } = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(store.db);
-        expect(rows.map((r) => r.name)).toEqual(['001_initial', '002_alert_baseline', '003_fencing', '004_worker_overrides']);
+        expect(rows.map((r) => r.name)).toEqual(['001_initial', '002_alert_baseline', '003_fencing', '004_worker_overrides', '005_run_owner']);
       });
 
       it('fails ping with STORE_UNAVAILABLE once closed, and closes twice without error', async () => {
@@ -329,6 +329,28 @@ export function storeConformanceSuite(name: string, open: () => Promise<Store>):
         expect(done).toEqual({ ...run, status: 'partial', endedAt: 2000, workers, alertsChecked: 3, alertsFailed: 2, matches: 2, errors: 1, summary: { redispatched: 1 } });
         expect(await store.alertRuns.get(run.id)).toEqual(done);
         expect(await store.alertRuns.finish('missing', { status: 'ok' })).toBeUndefined();
+      });
+
+      it('keeps a run\'s owner, deadline and alerts, lists the open runs, and closes one as abandoned', async () => {
+        const run = await store.alertRuns.start({ trigger: 'schedule', startedAt: 1000, alertsTotal: 2, owner: 'host-a:42', deadlineAt: 5000, alertIds: ['a1', 'a2'] });
+        expect(run).toMatchObject({ owner: 'host-a:42', deadlineAt: 5000, alertIds: ['a1', 'a2'], status: 'running' });
+        const other = await store.alertRuns.start({ trigger: 'manual', startedAt: 2000 });
+        expect(other).toMatchObject({ owner: null, deadlineAt: null, alertIds: [] });
+        const ended = await store.alertRuns.start({ trigger: 'manual', startedAt: 500 });
+        await store.alertRuns.finish(ended.id, { status: 'ok' });
+        expect((await store.alertRuns.listRunning()).map((r) => r.id)).toEqual([run.id, other.id]);
+
+        const closed = await store.alertRuns.abandon(run.id, 'owner gone', 9000);
+        expect(closed).toMatchObject({
+          status: 'abandoned', endedAt: 9000, alertsChecked: 0, alertsFailed: 2,
+          summary: { abandoned: 'owner gone', failedAlerts: [{ alertId: 'a1', reason: 'owner gone' }, { alertId: 'a2', reason: 'owner gone' }] },
+        });
+        // Only a running run is abandoned: a second call, a finished run or a missing one change nothing.
+        expect(await store.alertRuns.abandon(run.id, 'again', 9500)).toBeUndefined();
+        expect(await store.alertRuns.abandon(ended.id, 'late', 9500)).toBeUndefined();
+        expect(await store.alertRuns.abandon('missing', 'x', 9500)).toBeUndefined();
+        expect((await store.alertRuns.get(ended.id))?.status).toBe('ok');
+        expect((await store.alertRuns.listRunning()).map((r) => r.id)).toEqual([other.id]);
       });
 
       it('refuses a slot that already ran with SLOT_TAKEN, but allows any number of slotless runs', async () => {

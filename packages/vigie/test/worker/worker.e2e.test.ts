@@ -169,7 +169,8 @@ describe('worker process on 127.0.0.2', () => {
   });
 
   it('exposes Prometheus metrics by type and outcome', async () => {
-    const text = await (await fetch(`${url}/metrics`)).text();
+    expect((await fetch(`${url}/metrics`)).status).toBe(401);
+    const text = await (await fetch(`${url}/metrics`, { headers: { 'x-api-key': API_KEY } })).text();
     expect(text).toMatch(/vigie_worker_commands_total\{type="custom",outcome="ok"\} [1-9]/);
     expect(text).toMatch(/vigie_worker_commands_total\{type="custom",outcome="COMMAND_TIMEOUT"\} 1/);
     expect(text).toContain('vigie_worker_command_duration_seconds_bucket');

@@ -5,7 +5,7 @@ import { fromJson, toJson } from '../codec.js';
 import { StoreError } from '../errors.js';
 
 export type RunTrigger = 'schedule' | 'manual';
-export type RunStatus = 'running' | 'ok' | 'partial' | 'failed' | 'skipped';
+export type RunStatus = 'running' | 'ok' | 'partial' | 'failed' | 'skipped' | 'abandoned';
 
 /** One worker's part in a run. */
 export interface RunWorkerOutcome {
@@ -36,6 +36,12 @@ export interface AlertRun {
   matches: number;
   errors: number;
   summary: Record<string, unknown> | null;
+  /** The coordinator that opened the run (`<host>:<pid>`); null for runs older than this field. */
+  owner: string | null;
+  /** When the run must have ended; past it, a `running` run is abandoned. Null for old runs. */
+  deadlineAt: number | null;
+  /** The alerts the run covers. */
+  alertIds: string[];
 }
 
 /** What `start` takes. */
@@ -45,6 +51,9 @@ export interface RunStart {
   fencingToken?: number | null;
   alertsTotal?: number;
   startedAt?: number;
+  owner?: string | null;
+  deadlineAt?: number | null;
+  alertIds?: string[];
 }
 
 /** What `finish` records. */
@@ -69,6 +78,13 @@ export interface AlertRunsRepo {
   get(id: string): Promise<AlertRun | undefined>;
   /** The newest runs first. */
   listRecent(limit?: number): Promise<AlertRun[]>;
+  /** Every run still in status 'running', oldest first. */
+  listRunning(): Promise<AlertRun[]>;
+  /**
+   * Closes a run that is still 'running' as 'abandoned': every alert of it not checked, with
+   * `reason`. Undefined if the run is gone or no longer running (its owner finished it meanwhile).
+   */
+  abandon(id: string, reason: string, now: number): Promise<AlertRun | undefined>;
 }
 
 function toRun(r: Selectable<AlertRunsTable>): AlertRun {
@@ -87,6 +103,9 @@ function toRun(r: Selectable<AlertRunsTable>): AlertRun {
     matches: r.matches,
     errors: r.errors,
     summary: fromJson(r.summary, null),
+    owner: r.owner,
+    deadlineAt: r.deadline_at,
+    alertIds: fromJson(r.alert_ids, []),
   };
 }
 
@@ -114,6 +133,9 @@ export function createAlertRunsRepo(db: Kysely<Database>): AlertRunsRepo {
           matches: 0,
           errors: 0,
           summary: null,
+          owner: input.owner ?? null,
+          deadline_at: input.deadlineAt ?? null,
+          alert_ids: toJson(input.alertIds ?? []),
         })
         .onConflict((oc) => oc.column('slot_key').doNothing())
         .returningAll()
@@ -149,6 +171,32 @@ export function createAlertRunsRepo(db: Kysely<Database>): AlertRunsRepo {
 
     async get(id) {
       const row = await db.selectFrom('alert_runs').selectAll().where('id', '=', id).executeTakeFirst();
+      return row && toRun(row);
+    },
+
+    async listRunning() {
+      const rows = await db.selectFrom('alert_runs').selectAll().where('status', '=', 'running').orderBy('started_at').execute();
+      return rows.map(toRun);
+    },
+
+    async abandon(id, reason, now) {
+      const run = await db.selectFrom('alert_runs').selectAll().where('id', '=', id).where('status', '=', 'running').executeTakeFirst();
+      if (!run) return undefined;
+      const alertIds = fromJson<string[]>(run.alert_ids, []);
+      const row = await db
+        .updateTable('alert_runs')
+        .set({
+          status: 'abandoned',
+          ended_at: now,
+          alerts_checked: 0,
+          alerts_failed: run.alerts_total,
+          summary: toJson({ abandoned: reason, failedAlerts: alertIds.map((alertId) => ({ alertId, reason })) }),
+        })
+        // Only if still running: the owner may have finished it between the read and this write.
+        .where('id', '=', id)
+        .where('status', '=', 'running')
+        .returningAll()
+        .executeTakeFirst();
       return row && toRun(row);
     },
 

@@ -40,10 +40,14 @@ export interface OutboxRepo {
   due(now: number, limit: number): Promise<OutboxEntry[]>;
   /** Marks a pending entry delivered; false if it was not pending. */
   markSent(id: string, now: number): Promise<boolean>;
-  /** Schedules another try; `error` must already be free of secrets (e.g. bot tokens in URLs). */
-  markRetry(id: string, nextAttemptAt: number, error: string): Promise<boolean>;
-  /** Gives up on a pending entry; `error` must already be free of secrets. */
-  markFailed(id: string, error: string): Promise<boolean>;
+  /**
+   * Schedules another try; `error` must already be free of secrets (e.g. bot tokens in URLs).
+   * With `lease` (the `next_attempt_at` a claim set), only while the entry still carries that
+   * claim: a sender whose lease ran out does not overwrite the one who claimed it next.
+   */
+  markRetry(id: string, nextAttemptAt: number, error: string, lease?: number): Promise<boolean>;
+  /** Gives up on a pending entry (with `lease`: only under that claim, as markRetry); `error` must already be free of secrets. */
+  markFailed(id: string, error: string, lease?: number): Promise<boolean>;
   /** One entry, or undefined. */
   get(id: string): Promise<OutboxEntry | undefined>;
   /**
@@ -87,8 +91,10 @@ function toEntry(r: Selectable<NotificationOutboxTable>): OutboxEntry {
 /** Builds the notification-outbox repository over a Kysely instance or transaction. */
 export function createOutboxRepo(db: Kysely<Database>): OutboxRepo {
   // Only pending entries move: a late retry must not resurrect a sent notification.
-  const settle = (id: string) =>
-    db.updateTable('notification_outbox').where('id', '=', id).where('status', '=', 'pending');
+  const settle = (id: string, lease?: number) => {
+    const q = db.updateTable('notification_outbox').where('id', '=', id).where('status', '=', 'pending');
+    return lease === undefined ? q : q.where('next_attempt_at', '=', lease);
+  };
 
   return {
     async enqueue(input) {
@@ -141,15 +147,15 @@ export function createOutboxRepo(db: Kysely<Database>): OutboxRepo {
       return res.numUpdatedRows > 0n;
     },
 
-    async markRetry(id, nextAttemptAt, error) {
-      const res = await settle(id)
+    async markRetry(id, nextAttemptAt, error, lease) {
+      const res = await settle(id, lease)
         .set((eb) => ({ next_attempt_at: nextAttemptAt, last_error: error, attempts: eb('attempts', '+', 1) }))
         .executeTakeFirst();
       return res.numUpdatedRows > 0n;
     },
 
-    async markFailed(id, error) {
-      const res = await settle(id)
+    async markFailed(id, error, lease) {
+      const res = await settle(id, lease)
         .set((eb) => ({ status: 'failed', last_error: error, attempts: eb('attempts', '+', 1) }))
         .executeTakeFirst();
       return res.numUpdatedRows > 0n;

@@ -5,6 +5,7 @@ import type { Alert } from '../../store/index.js';
 import { requireScrapingCredential } from './credential.js';
 import type { CommandContext, CommandHandler } from './types.js';
 import { filterItem } from '../../alerts/filters.js';
+import { price, priceRangeRule, text } from '../../alerts/schema.js';
 import { createPacer, withRateLimitRetry, type Sleep } from '../../alerts/pacer.js';
 import { isUpstreamError, type Source } from '../../alerts/sources/types.js';
 import type { CheckAlertsResult } from '../../wire/check-alerts.js';
@@ -28,13 +29,14 @@ export interface CheckAlertsDeps {
   now?: () => number;
 }
 
+// Prices are checked as the alerts API checks them (alerts/schema.ts): a worker may be called directly.
 const alertSchema = z.object({
-  id: z.string().min(1),
-  name: z.string().default(''),
-  source: z.string().min(1),
-  query: z.string(),
-  priceMin: z.number().nullable().default(null),
-  priceMax: z.number().nullable().default(null),
+  id: text().min(1),
+  name: text().default(''),
+  source: text().min(1),
+  query: text(),
+  priceMin: price.default(null),
+  priceMax: price.default(null),
   conditions: z.array(z.string()).default([]),
   includeWords: z.array(z.string()).default([]),
   excludeWords: z.array(z.string()).default([]),
@@ -42,7 +44,7 @@ const alertSchema = z.object({
   active: z.boolean().default(true),
   createdAt: z.number().default(0),
   updatedAt: z.number().default(0),
-});
+}).refine(priceRangeRule.check, { message: priceRangeRule.message, path: priceRangeRule.path });
 
 // Not strict: a newer coordinator may add fields that an older worker can ignore.
 const payloadSchema = z.object({ alerts: z.array(alertSchema) }, { error: 'expected an object { "alerts": [...] }' });
