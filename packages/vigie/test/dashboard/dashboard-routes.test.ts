@@ -109,7 +109,9 @@ describe('the page', () => {
     const js = await app.inject({ url: '/dashboard/app.js' });
     expect(js.statusCode).toBe(200);
     expect(js.headers['content-type']).toMatch(/javascript/);
-    expect((await app.inject({ url: '/dashboard/../package.json' })).statusCode).toBe(404);
+    expect((await app.inject({ url: '/dashboard/../package.json', headers: { 'x-api-key': KEY } })).statusCode).toBe(404);
+    // Only the page is open: the reads beside it still need the key.
+    expect((await app.inject({ url: '/api/v1/config' })).statusCode).toBe(401);
   });
 
   it('says how to build it when the bundle is missing', async () => {
@@ -132,9 +134,10 @@ describe('CORS for pages on other coordinators', () => {
     expect(String(ok.headers['access-control-allow-headers'])).toContain('last-event-id');
     const other = await preflight('http://127.0.0.9:8080');
     expect(other.headers['access-control-allow-origin']).toBeUndefined();
-    // A real request still needs the key.
-    const read = await app.inject({ url: '/api/v1/config', headers: { origin: PAGE_ORIGIN } });
-    expect(read.statusCode).toBe(401);
+    // A real request still needs the key, and its answer carries the CORS headers.
+    expect((await app.inject({ url: '/api/v1/config', headers: { origin: PAGE_ORIGIN } })).statusCode).toBe(401);
+    const read = await app.inject({ url: '/api/v1/config', headers: { origin: PAGE_ORIGIN, 'x-api-key': KEY } });
+    expect(read.statusCode).toBe(200);
     expect(read.headers['access-control-allow-origin']).toBe(PAGE_ORIGIN);
   });
 
