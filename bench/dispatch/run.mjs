@@ -26,14 +26,13 @@
 // MISSED), and 1 only when it could not run (haproxy missing, not built, a process that did
 // not start, the time bound hit).
 
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { accessSync, constants as fsConstants, existsSync, mkdirSync, mkdtempSync, openSync, closeSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Pool, request } from 'undici';
+import { Children, cpuSeconds, findOnPath, freePort, haproxyVersion as readHaproxyVersion, sleep, staleBuild as staleSince, tailOf, waitForLog, waitUntil } from '../lib/procs.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const VIGIE_BIN = path.join(ROOT, 'packages', 'vigie', 'bin', 'vigie.js');
@@ -105,152 +104,15 @@ function fail(msg) {
 // --------------------------------------------------------------------------- process control
 
 /** Every child this run started; killed at the end, on error, on Ctrl-C and on the time bound. */
-const children = new Set();
+const children = new Children('bench:dispatch');
 let tmpDir;
-let cleaning;
-
-function startChild(name, cmd, args, { env = {}, logFile }) {
-  const fd = openSync(logFile, 'a');
-  // Logs go straight to a file: the load generator (this process) never reads them under load.
-  // cwd: the temp dir, so that no ./vigie.config.json of the caller's is picked up.
-  const child = spawn(cmd, args, { cwd: tmpDir ?? ROOT, env: { ...process.env, ...env }, stdio: ['ignore', fd, fd] });
-  closeSync(fd);
-  const entry = { name, child, logFile, exited: false, exit: undefined };
-  child.on('exit', (code, signal) => {
-    entry.exited = true;
-    entry.exit = signal ?? code;
-  });
-  child.on('error', (err) => {
-    entry.exited = true;
-    entry.exit = err.message;
-  });
-  children.add(entry);
-  return entry;
-}
-
-async function stopChild(entry, graceMs = 1500) {
-  if (entry.exited) {
-    children.delete(entry);
-    return;
-  }
-  const gone = new Promise((r) => entry.child.once('exit', r));
-  try { entry.child.kill('SIGTERM'); } catch {}
-  const timer = setTimeout(() => { try { entry.child.kill('SIGKILL'); } catch {} }, graceMs);
-  await Promise.race([gone, sleep(graceMs + 1000)]);
-  clearTimeout(timer);
-  children.delete(entry);
-}
-
-async function cleanup() {
-  cleaning ??= (async () => {
-    await Promise.allSettled([...children].map((c) => stopChild(c)));
-    if (tmpDir && !process.env.BENCH_KEEP_TMP) rmSync(tmpDir, { recursive: true, force: true });
-  })();
-  return cleaning;
-}
-
-for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
-  process.on(sig, () => {
-    process.stderr.write(`\nbench:dispatch: ${sig}: stopping every process it started\n`);
-    void cleanup().finally(() => process.exit(130));
-  });
-}
-// Any other way out (a crash, stdout closed under us) still stops the children: SIGKILL is
-// synchronous, so it works even from the 'exit' handler.
-const abort = (what) => (err) => {
-  try { process.stderr.write(`bench:dispatch: ${what}: ${err?.stack ?? err}\n`); } catch {}
-  void cleanup().finally(() => process.exit(1));
-};
-process.on('uncaughtException', abort('uncaught exception'));
-process.on('unhandledRejection', abort('unhandled rejection'));
-process.stdout.on('error', abort('stdout'));
-process.on('exit', () => {
-  for (const c of children) if (!c.exited) try { c.child.kill('SIGKILL'); } catch {}
+children.onCleanup.push(() => {
+  if (tmpDir && !process.env.BENCH_KEEP_TMP) rmSync(tmpDir, { recursive: true, force: true });
 });
-
-function tailOf(file, lines = 15) {
-  try {
-    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
-  } catch {
-    return '(no log)';
-  }
-}
-
-/** Waits for a JSON log line whose msg is `msg`, returns it parsed. */
-async function waitForLog(entry, msg, timeoutMs = 20_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    let text = '';
-    try { text = readFileSync(entry.logFile, 'utf8'); } catch {}
-    for (const line of text.split('\n')) {
-      if (!line.includes(msg)) continue;
-      try {
-        const j = JSON.parse(line);
-        if (j.msg === msg) return j;
-      } catch {}
-    }
-    if (entry.exited) throw new Error(`${entry.name} exited (${entry.exit}) before logging "${msg}":\n${tailOf(entry.logFile)}`);
-    if (Date.now() > deadline) throw new Error(`${entry.name} did not log "${msg}" within ${timeoutMs} ms:\n${tailOf(entry.logFile)}`);
-    await sleep(50);
-  }
-}
-
-function sleep(ms) {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
-function freePort(host) {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, host, () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-/** A source file of packages/vigie newer than the last build (dist/.tsbuildinfo), or undefined. */
-function staleBuild() {
-  const info = path.join(ROOT, 'packages', 'vigie', 'dist', '.tsbuildinfo');
-  let built;
-  try { built = statSync(info).mtimeMs; } catch { return undefined; }
-  const walk = (dir) => {
-    for (const e of readdirSync(dir, { withFileTypes: true })) {
-      const p = path.join(dir, e.name);
-      if (e.isDirectory()) { const r = walk(p); if (r) return r; }
-      else if (e.name.endsWith('.ts') && statSync(p).mtimeMs > built) return path.relative(ROOT, p);
-    }
-    return undefined;
-  };
-  try { return walk(path.join(ROOT, 'packages', 'vigie', 'src')); } catch { return undefined; }
-}
-
-function findOnPath(cmd) {
-  const dirs = (process.env.PATH ?? '').split(path.delimiter).filter(Boolean);
-  // Debian puts haproxy in /usr/sbin, which a non-root PATH may lack.
-  for (const d of [...dirs, '/usr/sbin', '/usr/local/sbin', '/sbin']) {
-    const p = path.join(d, cmd);
-    try {
-      accessSync(p, fsConstants.X_OK);
-      return p;
-    } catch {}
-  }
-  return undefined;
-}
-
-/** user+system CPU seconds of a process so far, from /proc (undefined off Linux). */
-function cpuSeconds(pid) {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
-  } catch {
-    return undefined;
-  }
-}
-const CLK_TCK = 100; // sysconf(_SC_CLK_TCK) on every Linux this runs on
+children.installExitHandlers();
+const cleanup = () => children.cleanup();
+// cwd: the temp dir, so that no ./vigie.config.json of the caller's is picked up.
+const startChild = (name, cmd, args, { env = {}, logFile }) => children.start(name, cmd, args, { env, logFile, cwd: tmpDir ?? ROOT });
 
 // ------------------------------------------------------------------------------- the fleet
 
@@ -352,23 +214,9 @@ async function haproxyCounters(server) {
 
 /** Number of workers the coordinator considers available. */
 async function vigieAvailable(c) {
-  const res = await request(`${c.url}/api/v1/worker/main/stats`, { headersTimeout: 2000, bodyTimeout: 2000 });
+  // Reads need the key too (every route but health does).
+  const res = await request(`${c.url}/api/v1/worker/main/stats`, { headers: { 'x-api-key': apiKey }, headersTimeout: 2000, bodyTimeout: 2000 });
   return (await res.body.json()).availableWorkers;
-}
-
-async function waitUntil(check, timeoutMs, onPoll = () => {}) {
-  const deadline = Date.now() + timeoutMs;
-  let last;
-  for (;;) {
-    onPoll();
-    try {
-      if (await check()) return;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`not ready within ${timeoutMs} ms${last ? ` (${last.message})` : ''}`);
-    await sleep(100);
-  }
 }
 
 // --------------------------------------------------------------------------- load generator
@@ -508,7 +356,7 @@ async function main() {
     process.stderr.write('bench:dispatch: Vigie is not built (packages/vigie/dist is missing). Run `npm run build` first.\n');
     process.exit(1);
   }
-  const stale = staleBuild();
+  const stale = staleSince(ROOT);
   if (stale) process.stderr.write(`bench:dispatch: warning: ${stale} changed after the last build; this measures the built dist (npm run build to refresh)\n`);
 
   const nTargets = 1 + opts.strategies.length + (opts.nodeFloor ? 1 : 0) + opts.variants.length;
@@ -526,13 +374,7 @@ async function main() {
   tmpDir = mkdtempSync(path.join(os.tmpdir(), 'vigie-bench-dispatch-'));
   if (opts.cpuProf) mkdirSync(opts.cpuProf, { recursive: true });
 
-  const haproxyVersion = await new Promise((resolve) => {
-    const p = spawn(haproxyBin, ['-v'], { stdio: ['ignore', 'pipe', 'ignore'] });
-    let out = '';
-    p.stdout.on('data', (d) => (out += d));
-    p.on('close', () => resolve(out.split('\n')[0].replace(/ - https?:\/\/\S+/, '').trim()));
-    p.on('error', () => resolve('haproxy ?'));
-  });
+  const haproxyVersion = await readHaproxyVersion(haproxyBin);
 
   // Workers first: each coordinator checks them all before it listens.
   for (const [i, host] of WORKER_HOSTS.entries()) {

@@ -145,24 +145,36 @@ export interface MatchRecorderOptions {
  */
 export function createMatchRecorder(opts: MatchRecorderOptions): (matches: unknown[], ctx: MatchBatchContext) => Promise<number> {
   const clock = opts.clock ?? Date.now;
+  // Alerts whose baseline is known to be taken (a baseline is never undone): their quiet checks
+  // need no statement at all. Bounded by the number of alerts; cleared if it ever grows huge.
+  const baselined = new Set<string>();
   return async (matches, ctx) => {
+    if (baselined.size > 1_000_000) baselined.clear();
     const { byAlert, malformed, foreign } = groupCandidates(matches, new Set(ctx.alerts.map((a) => a.id)));
     if (malformed + foreign > 0) {
       opts.logger.warn({ runId: ctx.runId, worker: ctx.workerId, malformed, foreign }, `worker ${ctx.workerId} sent ${malformed + foreign} candidate(s) that were ignored (malformed, or for an alert not in its batch)`);
     }
     const failed = ctx.failed ? new Set(ctx.failed.map((f) => f.alertId)) : undefined;
     let total = 0;
+    // Checked alerts with nothing listed (most of them, most cycles): for them a check records
+    // only the baseline, if it is the first one. One statement for the whole batch, not a
+    // transaction per alert: a cycle of 20 000 such alerts kept the event loop busy for seconds
+    // (SQLite answers synchronously, so those transactions never yield), long enough to lose
+    // the leader's lease (bench/scale). Without the failed list, an alert with no candidate may
+    // not have been checked at all: taking its baseline then would turn its whole listing into
+    // "new" at the next check.
+    const quiet = failed ? ctx.alerts.filter((a) => !byAlert.has(a.id) && !failed.has(a.id) && !baselined.has(a.id)) : [];
+    if (quiet.length > 0 && (await claimQuietBaselines(opts, ctx, quiet.map((a) => a.id), clock()))) for (const a of quiet) baselined.add(a.id);
     for (const alert of ctx.alerts) {
       const candidates = byAlert.get(alert.id);
-      // Without the failed list, an alert with no candidate may not have been checked at all:
-      // taking its baseline then would turn its whole listing into "new" at the next check.
-      if (!candidates && (!failed || failed.has(alert.id))) continue;
-      if (candidates && failed?.has(alert.id)) continue;
+      if (!candidates) continue;
+      if (failed?.has(alert.id)) continue;
       try {
-        const r = await recordMatches(opts.store, { runId: ctx.runId, alert, candidates: candidates ?? [], now: clock(), fence: ctx.fence });
+        const r = await recordMatches(opts.store, { runId: ctx.runId, alert, candidates, now: clock(), fence: ctx.fence });
         total += r.newMatches;
+        baselined.add(alert.id);
         if (r.baseline) {
-          opts.logger.info({ runId: ctx.runId, alertId: alert.id, items: candidates?.length ?? 0, notified: r.newMatches }, `alert "${alert.name}": first check, ${candidates?.length ?? 0} listed item(s) recorded${r.newMatches > 0 ? ' and notified' : ' as seen (not notified)'}`);
+          opts.logger.info({ runId: ctx.runId, alertId: alert.id, items: candidates.length, notified: r.newMatches }, `alert "${alert.name}": first check, ${candidates.length} listed item(s) recorded${r.newMatches > 0 ? ' and notified' : ' as seen (not notified)'}`);
         }
       } catch (err) {
         // A fenced write means this process is no longer the leader, and an unavailable store
@@ -174,4 +186,21 @@ export function createMatchRecorder(opts: MatchRecorderOptions): (matches: unkno
     if (total > 0) opts.onRecorded?.(total);
     return total;
   };
+}
+
+/** Takes the baselines of a batch's alerts that listed nothing (under the fence); logs one line for them. True when they are all taken. */
+async function claimQuietBaselines(opts: MatchRecorderOptions, ctx: MatchBatchContext, ids: string[], now: number): Promise<boolean> {
+  try {
+    const claimed = await opts.store.fenced(ctx.fence, (repos) => repos.alerts.claimBaselines(ids, now));
+    if (claimed.length > 0) {
+      opts.logger.info({ runId: ctx.runId, worker: ctx.workerId, alerts: claimed.length }, `${claimed.length} alert(s) checked for the first time by ${ctx.workerId}, nothing listed yet`);
+    }
+    return true;
+  } catch (err) {
+    // As for one alert: a fenced or unavailable store stops the batch.
+    if (isStoreError(err, 'FENCED') || isStoreError(err, 'STORE_UNAVAILABLE')) throw err;
+    // Their first check is taken again next cycle: nothing is lost.
+    opts.logger.error({ err, runId: ctx.runId, worker: ctx.workerId, alerts: ids.length }, `first check of ${ids.length} alert(s) not recorded; it is taken at the next cycle`);
+    return false;
+  }
 }

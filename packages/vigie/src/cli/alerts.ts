@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { VigieError } from '../errors.js';
+import { registerAlertTransferCommands } from './alerts-transfer.js';
 import { CoordinatorApi } from './api-client.js';
 import { action, collect, configFrom } from './common.js';
 import { forPerson, JSON_HELP, printAnswer, type OutputFlags } from './output.js';
@@ -95,6 +96,7 @@ export function registerAlertsCommand(program: Command): void {
     .command('rm <id>')
     .description('delete an alert with its matches')
     .action(action(async (id: string, _f: unknown, cmd: Command) => print(await new CoordinatorApi(configFrom(cmd)).call('DELETE', `/api/v1/alerts/${encodeURIComponent(id)}`))));
+  registerAlertTransferCommands(alerts);
   program
     .command('matches')
     .description('recent matches (a table on a terminal; JSON with --json or when piped)')

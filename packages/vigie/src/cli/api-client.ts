@@ -41,13 +41,18 @@ export class CoordinatorApi {
 
   /** Calls the coordinator and returns the parsed JSON answer; an error answer becomes a VigieError. */
   async call<T = Record<string, unknown>>(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<T> {
+    return this.send<T>(method, path, body === undefined ? undefined : { text: JSON.stringify(body), contentType: 'application/json' });
+  }
+
+  /** Like `call`, with a body sent as it is (e.g. an NDJSON file). */
+  async send<T = Record<string, unknown>>(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, body?: { text: string; contentType: string }): Promise<T> {
     const url = new URL(path, this.config.coordinatorUrl);
     let res: Response;
     try {
       res = await fetch(url, {
         method,
-        headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...(this.key.key ? { 'x-api-key': this.key.key } : {}) },
-        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+        headers: { ...(body !== undefined ? { 'content-type': body.contentType } : {}), ...(this.key.key ? { 'x-api-key': this.key.key } : {}) },
+        ...(body !== undefined ? { body: body.text } : {}),
         signal: AbortSignal.timeout(method === 'POST' && path.includes('run-once') ? 30 * 60_000 : 30_000),
       });
     } catch (err) {

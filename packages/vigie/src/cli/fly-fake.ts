@@ -34,7 +34,10 @@ export function registerFlyFakeCommand(program: Command): void {
         const seeds = (flags.machine ?? []).map(parseMachine);
         const logger = loggerFor(config, { role: 'fly-fake' });
         const { FakeFlyServer } = await import('../remediation/providers/fly/fake-server.js');
-        const fake = await FakeFlyServer.start({ token: config.flyApiToken, port, transitionMs });
+        const fake = await FakeFlyServer.start({ token: config.flyApiToken, port, transitionMs }).catch((err: unknown) => {
+          if ((err as { code?: unknown }).code === 'EADDRINUSE') throw new VigieError('INVALID_INPUT', `Port ${port} on 127.0.0.1 is already in use: pick another with --port (0 picks a free one).`, 400);
+          throw err;
+        });
         if (flags.fullRegions) fake.machines.setNoCapacity(flags.fullRegions.split(',').map((r) => r.trim()).filter(Boolean));
         const machines = seeds.map((s) => ({ app: s.app, ...fake.machines.addMachine(s.app, s) }));
         process.stdout.write(

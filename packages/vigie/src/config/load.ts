@@ -24,7 +24,7 @@ export const workerEntrySchema = z
       .refine((id) => !RESERVED_IDS.has(id), 'is a reserved name (__proto__, constructor, prototype); choose another id'),
     name: z.string().min(1).max(200).refine((s) => !hasNul(s), NUL_MESSAGE).optional(),
     region: z.string().min(1).max(64).refine((s) => !hasNul(s), NUL_MESSAGE).optional(),
-    url: z.string().refine((u) => URL.canParse(u) && /^https?:$/.test(new URL(u).protocol), 'expected an http or https URL'),
+    url: z.string().refine((u) => !hasNul(u) && URL.canParse(u) && /^https?:$/.test(new URL(u).protocol), 'expected an http or https URL'),
     /** Fly app of the worker's machine, for the `fly` failover provider (default FLY_APP). */
     flyApp: z.string().regex(/^[a-z0-9-]{1,63}$/, 'a Fly app name: lowercase letters, digits and dashes').optional(),
     /** Fly machine id of the worker; unset: the app's single machine. */

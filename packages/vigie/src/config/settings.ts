@@ -64,9 +64,9 @@ export const SETTINGS = {
     doc: 'On SIGTERM/SIGINT, how long commands in flight may still run before the process exits anyway.' }),
 
   httpHeadersTimeoutMs: setting({ env: 'HTTP_HEADERS_TIMEOUT_MS', kind: int(100), default: 10_000, applies: 'restart', group: 'general',
-    doc: 'Time a client has to send a request\'s headers to the coordinator or a worker; a slower one gets 408 `REQUEST_TIMEOUT` and is disconnected. Applies after a restart.' }),
+    doc: 'Time a client has to send a request\'s headers to the coordinator or a worker; a slower one gets 408 `REQUEST_TIMEOUT` and is disconnected.' }),
   httpRequestTimeoutMs: setting({ env: 'HTTP_REQUEST_TIMEOUT_MS', kind: int(100), default: 30_000, applies: 'restart', group: 'general',
-    doc: 'Time a client has to send a whole request (headers and body) to the coordinator or a worker; a slower one gets 408 `REQUEST_TIMEOUT` and is disconnected, so that a trickled body cannot hold a socket. Does not bound the answer (a long command). Applies after a restart.' }),
+    doc: 'Time a client has to send a whole request (headers and body) to the coordinator or a worker; a slower one gets 408 `REQUEST_TIMEOUT` and is disconnected, so that a trickled body cannot hold a socket. Does not bound the answer (a long command).' }),
   coordinatorUrl: setting({ env: 'VIGIE_URL', kind: url(['http', 'https']), default: 'http://127.0.0.1:8080', applies: 'restart', group: 'general',
     doc: 'Coordinator the CLI talks to (`vigie workers`, `vigie stats`, `vigie cycle run`).' }),
 
@@ -97,6 +97,8 @@ export const SETTINGS = {
     doc: 'Let this worker run alert cycles on its own. Off so that cycles run only where the coordinator orchestrates them (two self-running workers check every alert twice).' }),
 
   // coordinator
+  alertImportMaxBytes: setting({ env: 'ALERT_IMPORT_MAX_BYTES', kind: int(1024), default: 64 * 1_048_576, applies: 'restart', group: 'coordinator',
+    doc: 'Largest body `POST /api/v1/alerts/import` accepts (20 000 alerts are about 5 MB); larger gets 413. Other routes keep `MAX_BODY_BYTES`.' }),
   healthCheckIntervalMs: setting({ env: 'HEALTH_CHECK_INTERVAL_MS', kind: int(100), default: MINUTE, applies: 'live', group: 'coordinator',
     doc: 'Interval between health checks of every worker.' }),
   healthCheckTimeoutMs: setting({ env: 'HEALTH_CHECK_TIMEOUT_MS', kind: int(100), default: 15_000, applies: 'live', group: 'coordinator',
@@ -160,17 +162,17 @@ export const SETTINGS = {
     doc: 'Fallback apps to switch to when regions are exhausted.' }),
   failoverCooldownMs: setting({ env: 'FAILOVER_COOLDOWN_MS', kind: int(0), default: 5 * MINUTE, applies: 'unread', group: 'failover',
     doc: 'At most one failover per this period.' }),
-  failoverReadyWaitMs: setting({ env: 'FAILOVER_READY_WAIT_MS', kind: int(0), default: 30_000, applies: 'restart', group: 'failover',
+  failoverReadyWaitMs: setting({ env: 'FAILOVER_READY_WAIT_MS', kind: int(0), default: 30_000, applies: 'unread', group: 'failover',
     doc: 'After a failover, how long a worker rests before it is used again.' }),
-  machineProvider: setting({ env: 'MACHINE_PROVIDER', kind: oneOf(['local', 'fly', 'dry-run']), default: 'local', applies: 'restart', group: 'failover',
+  machineProvider: setting({ env: 'MACHINE_PROVIDER', kind: oneOf(['local', 'fly', 'dry-run']), default: 'local', applies: 'unread', group: 'failover',
     doc: '`local` restarts local worker processes; `fly` drives Fly.io Machines; `dry-run` only logs.' }),
   flyApiToken: setting({ env: 'FLY_API_TOKEN', kind: str(), applies: 'restart', group: 'failover', secret: 'whole',
-    doc: 'Fly.io API token (`fly tokens create`), for the `fly` provider and the standby.' }),
-  flyApiUrl: setting({ env: 'FLY_API_URL', kind: url(['http', 'https']), default: 'https://api.machines.dev/v1', applies: 'restart', group: 'failover',
+    doc: 'Fly.io API token (`fly tokens create`). Read today by `vigie fly-fake` (the token its fake Machines API accepts); the `fly` machine provider and the standby, once wired, send it to Fly.io.' }),
+  flyApiUrl: setting({ env: 'FLY_API_URL', kind: url(['http', 'https']), default: 'https://api.machines.dev/v1', applies: 'unread', group: 'failover',
     doc: 'Fly Machines API base URL (inside Fly: http://_api.internal:4280/v1).' }),
-  flyApp: setting({ env: 'FLY_APP', kind: str(), applies: 'restart', group: 'failover',
+  flyApp: setting({ env: 'FLY_APP', kind: str(), applies: 'unread', group: 'failover',
     doc: 'Fly app of the workers (failover) or of the standby (standby monitor).' }),
-  flyWorkerUrlTemplate: setting({ env: 'FLY_WORKER_URL_TEMPLATE', kind: str(), default: 'http://{machineId}.vm.{app}.internal:8081', applies: 'restart', group: 'failover',
+  flyWorkerUrlTemplate: setting({ env: 'FLY_WORKER_URL_TEMPLATE', kind: str(), default: 'http://{machineId}.vm.{app}.internal:8081', applies: 'unread', group: 'failover',
     doc: 'URL of a worker on a Fly machine, after a failover step gave it a new machine: `{machineId}`, `{app}`, `{region}` and `{privateIp}` are replaced. The default reaches the machine over Fly\'s private network (6PN) from a coordinator in the same organisation.' }),
 
   // lock and config store

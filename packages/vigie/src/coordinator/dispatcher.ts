@@ -202,7 +202,8 @@ export class Dispatcher {
     };
   }
 
-  private fleetView() {
-    return this.opts.fleet.list().map((w) => ({ id: w.id, healthy: w.healthy, bannedUntil: w.bannedUntil }));
+  /** The fleet as the policies read it: the snapshots themselves, no copy per worker (this runs on every request). */
+  private fleetView(): readonly { id: string; healthy: boolean; bannedUntil: number | null }[] {
+    return this.opts.fleet.list();
   }
 }

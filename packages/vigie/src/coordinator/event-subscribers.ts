@@ -74,3 +74,12 @@ export function countFleetEvents(events: EventBus, metrics: CoordinatorMetrics):
     if (e.type.startsWith('worker.')) metrics.workerEvents.inc({ event: e.type });
   });
 }
+
+/** Counts every cycle's outcome and its alerts in `vigie_alert_cycles_total` and `vigie_alerts_checked_total`. */
+export function countCycleEvents(events: EventBus, metrics: CoordinatorMetrics): () => void {
+  return events.on('cycle.ended', ({ data }) => {
+    metrics.cycles.inc({ status: data.status });
+    metrics.alertsChecked.inc({ result: 'checked' }, data.alertsChecked);
+    metrics.alertsChecked.inc({ result: 'failed' }, data.alertsFailed);
+  });
+}

@@ -27,6 +27,20 @@ export interface FleetStats {
   }>;
 }
 
+/** The stats answer's counts alone, without a row per worker (the metrics read them every second). */
+export function fleetCounts(workers: readonly WorkerSnapshot[], now: number): Pick<FleetStats, 'totalWorkers' | 'availableWorkers' | 'bannedWorkers' | 'unhealthyWorkers'> {
+  let available = 0;
+  let banned = 0;
+  let unhealthy = 0;
+  for (const w of workers) {
+    const isOut = isBanned(w.bannedUntil, now);
+    if (w.healthy && !isOut) available++;
+    if (isOut) banned++;
+    if (!w.healthy) unhealthy++;
+  }
+  return { totalWorkers: workers.length, availableWorkers: available, bannedWorkers: banned, unhealthyWorkers: unhealthy };
+}
+
 /** The stats answer for `workers` at `now`. */
 export function fleetStats(workers: readonly WorkerSnapshot[], now: number): FleetStats {
   const rows = workers.map((w) => {
@@ -49,13 +63,5 @@ export function fleetStats(workers: readonly WorkerSnapshot[], now: number): Fle
       lastSeenAt: w.lastSeenAt === null ? null : new Date(w.lastSeenAt).toISOString(),
     };
   });
-  let available = 0;
-  let banned = 0;
-  let unhealthy = 0;
-  for (const w of rows) {
-    if (w.isHealthy && !w.isBanned) available++;
-    if (w.isBanned) banned++;
-    if (!w.isHealthy) unhealthy++;
-  }
-  return { totalWorkers: rows.length, availableWorkers: available, bannedWorkers: banned, unhealthyWorkers: unhealthy, workers: rows };
+  return { ...fleetCounts(workers, now), workers: rows };
 }

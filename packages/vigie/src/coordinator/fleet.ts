@@ -217,11 +217,18 @@ export class Fleet {
     this.pending.set(id, p);
   }
 
-  /** Writes the counters gathered since the last flush. */
+  /** Writes the counters gathered since the last flush: one statement for all (a cycle touches every worker), one per worker if that fails. */
   async flush(): Promise<void> {
     if (this.pending.size === 0) return;
-    const batch = [...this.pending.entries()];
+    const batch = [...this.pending.entries()].filter(([id]) => this.workers.has(id));
     this.pending.clear();
+    try {
+      await this.store.workers.addCountsMany(batch.map(([id, delta]) => ({ id, delta })));
+      return;
+    } catch {
+      // One worker removed meanwhile, or the store hiccuped: worker by worker, so that one bad
+      // row does not hold back the others' counts.
+    }
     for (const [id, d] of batch) {
       if (!this.workers.has(id)) continue;
       try {

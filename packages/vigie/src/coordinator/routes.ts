@@ -14,6 +14,7 @@ import type { CycleScheduler } from './scheduler.js';
 import type { Dispatcher } from './dispatcher.js';
 import type { Fleet } from './fleet.js';
 import { fleetStats } from './fleet-stats.js';
+import { hasNul, NUL_MESSAGE } from '../util/text.js';
 
 const commandSchema = z.object({ type: z.string().min(1), payload: z.unknown().optional() }).strict();
 
@@ -24,7 +25,7 @@ const workerPatchSchema = workerEntrySchema
   .strict()
   .refine((p) => p.url !== undefined || p.region !== undefined || p.name !== undefined, 'give at least one field');
 
-const banSchema = z.object({ durationMs: z.number().int().min(1000).max(7 * 24 * 3_600_000).optional(), reason: z.string().min(1).max(200).optional() }).strict();
+const banSchema = z.object({ durationMs: z.number().int().min(1000).max(7 * 24 * 3_600_000).optional(), reason: z.string().min(1).max(200).refine((s) => !hasNul(s), NUL_MESSAGE).optional() }).strict();
 
 export interface CoordinatorRoutesDeps {
   fleet: Fleet;

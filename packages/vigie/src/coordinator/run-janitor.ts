@@ -3,7 +3,7 @@ import { isStoreError, type AlertRun, type Store } from '../store/index.js';
 import { abandonReason } from './policy/abandoned.js';
 
 /** How often the leader looks for runs past their deadline, by default. */
-const SWEEP_INTERVAL_MS = 60_000;
+const SWEEP_INTERVAL_MS = 15_000;
 
 export interface RunJanitorOptions {
   store: Store;

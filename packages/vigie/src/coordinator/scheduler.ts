@@ -12,7 +12,6 @@ export interface CycleSchedulerOptions {
   logger: Logger;
   /** The leader's fence for this cycle's writes (undefined: no election, single coordinator). */
   fence?: () => Fence | undefined;
-  onCycle?: (summary: CycleSummary) => void;
   /** A cycle refused by the store: its slot ran elsewhere, or this process lost leadership. */
   onRefused?: (code: 'SLOT_TAKEN' | 'FENCED') => void;
   now?: () => number;
@@ -110,9 +109,7 @@ export class CycleScheduler {
     const p = this.opts.runner.run(trigger, ctx);
     this.current = p;
     try {
-      const summary = await p;
-      this.opts.onCycle?.(summary);
-      return summary;
+      return await p;
     } finally {
       this.current = undefined;
     }

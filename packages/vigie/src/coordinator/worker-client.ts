@@ -1,5 +1,5 @@
-import { Pool } from 'undici';
 import type { WorkerAnswer } from '../wire/answer.js';
+import { ConnectionSet } from './connections.js';
 import type { AttemptFailure } from './policy/retry-plan.js';
 
 /** A command as the worker protocol carries it. */
@@ -23,24 +23,24 @@ export interface WorkerClientOptions {
 const DEADLINE_HEADER = 'x-vigie-deadline-ms';
 
 /**
- * HTTP to the workers: keep-alive pools (one per worker origin), every call bounded by a
- * timeout, every failure sorted into network / timeout / http so that the retry policy can
+ * HTTP to the workers: keep-alive connections (a ConnectionSet per worker, opened on demand),
+ * every call bounded by a timeout, every failure sorted into network / timeout / http so that the retry policy can
  * tell "may not have reached the worker" from "the worker said no".
  */
 export class WorkerClient {
-  /** One keep-alive pool per worker URL, with the URL's path kept as a prefix. */
-  private readonly pools = new Map<string, { pool: Pool; prefix: string }>();
+  /** The connections to each worker URL, with the URL's path kept as a prefix. */
+  private readonly pools = new Map<string, { pool: ConnectionSet; prefix: string }>();
 
   constructor(private readonly opts: WorkerClientOptions) {}
 
-  private poolFor(baseUrl: string): { pool: Pool; prefix: string } {
+  private poolFor(baseUrl: string): { pool: ConnectionSet; prefix: string } {
     let entry = this.pools.get(baseUrl);
     if (!entry) {
       const url = new URL(baseUrl);
       entry = {
-        // A Pool per origin, used directly: cheaper per call than an Agent's lookup (bench/dispatch).
+        // Connections per origin, used directly: cheaper per call than an Agent's lookup (bench/dispatch).
         // undici enforces the size cap itself (UND_ERR_RES_EXCEEDED_MAX_SIZE) as the body streams in.
-        pool: new Pool(url.origin, { keepAliveTimeout: 30_000, connections: 64, pipelining: 1, maxResponseSize: this.opts.maxResponseBytes ?? 32 * 1024 * 1024 }),
+        pool: new ConnectionSet(url.origin, { keepAliveTimeout: 30_000, pipelining: 1, maxResponseSize: this.opts.maxResponseBytes ?? 32 * 1024 * 1024 }, 64),
         prefix: url.pathname.replace(/\/+$/, ''),
       };
       this.pools.set(baseUrl, entry);
@@ -99,14 +99,14 @@ export class WorkerClient {
       // undici's own timers bound the wait for the answer and for each body chunk: cheaper on
       // this hot path than an AbortSignal.timeout per call (measured in bench/dispatch).
       const { pool, prefix } = this.poolFor(baseUrl);
-      const res = await pool.request({
+      const res = await pool.exchange({
         ...init,
         path: prefix + path,
         headersTimeout: timeoutMs,
         bodyTimeout: timeoutMs,
         ...(signal ? { signal } : {}),
       });
-      const text = await res.body.text();
+      const text = res.text;
       let body: Partial<WorkerAnswer> | unknown;
       try {
         body = JSON.parse(text);

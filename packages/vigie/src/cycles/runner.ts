@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import type { EventBus } from '../events/bus.js';
+import type { CycleTotals } from '../events/types.js';
 import type { Logger } from '../observability/logger.js';
 import type { Alert, AlertRun, Fence, RunTrigger, RunWorkerOutcome, Store } from '../store/index.js';
 import type { CheckAlertsResult } from '../wire/check-alerts.js';
@@ -8,19 +9,9 @@ import { planRedispatch, remainingWorkers, splitEvenly } from './split.js';
 /** How a cycle ended for one alert. */
 export type AlertOutcome = { alertId: string; checked: true; workerId: string } | { alertId: string; checked: false; reason: string };
 
-/** What one cycle did, as logged, stored and answered by run-once. */
-export interface CycleSummary {
-  runId: string | null;
-  status: 'ok' | 'partial' | 'failed' | 'skipped';
+/** What one cycle did, as logged, stored and answered by run-once: its totals, then the detail. */
+export interface CycleSummary extends CycleTotals {
   trigger: RunTrigger;
-  durationMs: number;
-  alertsTotal: number;
-  alertsChecked: number;
-  alertsFailed: number;
-  matches: number;
-  errors: number;
-  workersOk: number;
-  workersFailed: number;
   workers: RunWorkerOutcome[];
   failedAlerts: Array<{ alertId: string; reason: string }>;
   skippedReason?: string;
@@ -103,7 +94,9 @@ export class CycleRunner {
     const alerts = await store.alerts.list({ activeOnly: true });
     if (alerts.length === 0) {
       logger.debug('alert cycle skipped: no active alert');
-      return emptySummary(trigger, 'no active alert');
+      const skipped = emptySummary(trigger, 'no active alert');
+      events?.emit('cycle.ended', totalsOf(skipped));
+      return skipped;
     }
     const { fence } = extra;
     // The run row is the slot's claim: SLOT_TAKEN if it ran already, FENCED if a newer leader wrote.
@@ -197,10 +190,7 @@ export class CycleRunner {
       summary: { failedAlerts, workersOk: summary.workersOk, workersFailed: summary.workersFailed },
     }));
     this.log(summary);
-    events?.emit('cycle.ended', {
-      runId: summary.runId, trigger, status, durationMs: summary.durationMs, alertsTotal: summary.alertsTotal, alertsChecked, alertsFailed: summary.alertsFailed,
-      matches, errors, workersOk: summary.workersOk, workersFailed: summary.workersFailed,
-    });
+    events?.emit('cycle.ended', totalsOf(summary));
     return summary;
   }
 
@@ -214,6 +204,12 @@ export class CycleRunner {
       else logger.warn({ runId: s.runId, worker: w.workerId, error: w.error }, `❌ Worker ${label}: failed - ${w.error}`);
     }
   }
+}
+
+/** The totals of a summary, without its per-worker and per-alert detail (the cycle.ended event). */
+function totalsOf(s: CycleSummary): CycleTotals {
+  const { runId, trigger, status, durationMs, alertsTotal, alertsChecked, alertsFailed, matches, errors, workersOk, workersFailed } = s;
+  return { runId, trigger, status, durationMs, alertsTotal, alertsChecked, alertsFailed, matches, errors, workersOk, workersFailed };
 }
 
 function emptySummary(trigger: RunTrigger, reason: string): CycleSummary {

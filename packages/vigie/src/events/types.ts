@@ -24,6 +24,21 @@ export interface WorkerChanges {
 /** Why a ban ended before or at its term. */
 export type UnbanReason = 'expired' | 'canary' | 'operator' | 'failover';
 
+/** A cycle's totals: the `cycle.ended` event, and the head of the run-once answer. */
+export interface CycleTotals {
+  runId: string | null;
+  trigger: 'schedule' | 'manual';
+  status: 'ok' | 'partial' | 'failed' | 'skipped';
+  durationMs: number;
+  alertsTotal: number;
+  alertsChecked: number;
+  alertsFailed: number;
+  matches: number;
+  errors: number;
+  workersOk: number;
+  workersFailed: number;
+}
+
 export interface FleetEventMap {
   'worker.added': { worker: WorkerInfo };
   'worker.removed': { workerId: string; name: string; url: string };
@@ -46,19 +61,7 @@ export interface FleetEventMap {
     error?: string;
   };
   'cycle.redispatched': { runId: string; alerts: number; workers: string[]; unassigned: number };
-  'cycle.ended': {
-    runId: string | null;
-    trigger: string;
-    status: 'ok' | 'partial' | 'failed' | 'skipped' | 'abandoned';
-    durationMs: number;
-    alertsTotal: number;
-    alertsChecked: number;
-    alertsFailed: number;
-    matches: number;
-    errors: number;
-    workersOk: number;
-    workersFailed: number;
-  };
+  'cycle.ended': CycleTotals;
   'matches.recorded': { runId: string; workerId: string; count: number };
 
   'leadership.gained': { fencing: number };

@@ -72,7 +72,7 @@ export function createHttpApp(opts: HttpAppOptions): FastifyInstance {
     if (publicRead && (request.method === 'GET' || request.method === 'HEAD')) return done();
     if (checkKey(providedKey(request.headers))) return done();
     request.log.warn({ route: request.url, ip: request.ip }, 'rejected: missing or wrong x-api-key');
-    void sendError(reply, new VigieError('UNAUTHORIZED', 'Missing or wrong x-api-key header. Send the key set in VIGIE_API_KEY.', 401));
+    void sendError(reply, new VigieError('UNAUTHORIZED', 'Missing or wrong x-api-key header. Send the key set in VIGIE_API_KEY (`vigie up` keeps the key it generated in .vigie/api-key).', 401));
   });
   app.get('/metrics', async (_request, reply) => {
     reply.header('content-type', opts.metrics.contentType);

@@ -5,7 +5,7 @@ import { migrate } from './migrate.js';
 import { openPostgres } from './postgres.js';
 import { maskUrl, scrub, urlSecrets } from '../observability/secrets.js';
 import { openSqlite, serializeOpen } from './sqlite.js';
-import { withUnavailableErrors } from './unavailable.js';
+import { unavailableError, withUnavailableErrors, type StoreTarget } from './unavailable.js';
 import type { Database, StoreKind } from './schema.js';
 import { createAlertRunsRepo, type AlertRunsRepo } from './repos/alert-runs.js';
 import { createAlertsRepo, type AlertsRepo } from './repos/alerts.js';
@@ -135,11 +135,8 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
   };
 }
 
-/** Which database a store talks to, as shown in messages (password already redacted). */
-interface Target {
-  kind: StoreKind;
-  where: string;
-}
+/** Which database a store talks to, as shown in messages (URL already masked). */
+type Target = Omit<StoreTarget, 'secrets'>;
 
 /** Runs `select 1`, bounded by `timeoutMs`; any failure becomes STORE_UNAVAILABLE. */
 async function pingDb(db: Kysely<Database>, timeoutMs: number, target: Target, secrets: string[]): Promise<void> {
@@ -153,28 +150,12 @@ async function pingDb(db: Kysely<Database>, timeoutMs: number, target: Target, s
   try {
     await Promise.race([sql`select 1`.execute(db), timeout]);
   } catch (err) {
-    throw unreachable(err, target, secrets);
+    throw unavailableError(err, { ...target, secrets });
   } finally {
     clearTimeout(timer);
   }
 }
 
-/** Builds STORE_UNAVAILABLE with a hint fitted to the driver's error, minus any secret. */
-function unreachable(err: unknown, target: Target, secrets: string[]): StoreError {
-  const e = (err ?? {}) as { message?: string; code?: string };
-  const code = typeof e.code === 'string' ? e.code : undefined;
-  // Node's AggregateError (IPv4 + IPv6 attempts) has an empty message but a code.
-  const reason = scrub(e.message || code || 'unknown error', secrets);
-  const hint =
-    target.kind === 'sqlite'
-      ? 'Check that dataDir is on a local, writable disk.'
-      : code === '28P01' || code === '28000'
-        ? 'Check the user and password in DATABASE_URL.'
-        : code === '3D000'
-          ? 'Create that database, or fix its name in DATABASE_URL.'
-          : 'Check DATABASE_URL (host, port, database) and that PostgreSQL is running and reachable.';
-  return new StoreError('STORE_UNAVAILABLE', `Cannot reach the store (${target.where}): ${reason}. ${hint}`, code);
-}
 
 /** Ensures nothing thrown out of openStore carries a secret, and every failure is a StoreError. */
 function sanitize(err: unknown, secrets: string[]): StoreError {

@@ -1,6 +1,7 @@
 import type { DatabaseConnection, Dialect, Driver, Kysely, QueryResult, TransactionSettings, CompiledQuery } from 'kysely';
 import { scrub } from '../observability/secrets.js';
 import { StoreError } from './errors.js';
+import type { StoreKind } from './schema.js';
 
 // A database that goes away (server restarted, backend terminated, network cut, disk full) must
 // be an error of the one operation that met it, with a stable code, never a crash or an
@@ -30,20 +31,26 @@ export function isUnavailable(err: unknown): boolean {
 
 /** Which database, as shown in messages (URL already masked), and the secrets to keep out of them. */
 export interface StoreTarget {
-  kind: 'sqlite' | 'postgres';
+  kind: StoreKind;
   where: string;
   secrets: readonly string[];
 }
 
-/** STORE_UNAVAILABLE for `err`, with a hint fitted to the backend and no secret. */
+/** STORE_UNAVAILABLE for `err` (at open, at a ping or on any query), with a hint fitted to the driver's error and no secret. */
 export function unavailableError(err: unknown, target: StoreTarget): StoreError {
+  if (err instanceof StoreError) return err;
   const e = (err ?? {}) as { message?: string; code?: string };
   const code = typeof e.code === 'string' ? e.code : undefined;
+  // Node's AggregateError (IPv4 + IPv6 attempts) has an empty message but a code.
   const reason = scrub(e.message || code || 'unknown error', target.secrets);
   const hint =
     target.kind === 'sqlite'
-      ? 'Check that the disk of dataDir is writable and not full, and that no other process holds vigie.db locked.'
-      : 'Check that PostgreSQL is running and reachable at DATABASE_URL; Vigie reconnects by itself, retry once it is back.';
+      ? 'Check that dataDir is on a local, writable disk that is not full, and that no other process holds vigie.db locked.'
+      : code === '28P01' || code === '28000'
+        ? 'Check the user and password in DATABASE_URL.'
+        : code === '3D000'
+          ? 'Create that database, or fix its name in DATABASE_URL.'
+          : 'Check that PostgreSQL is running and reachable at DATABASE_URL (host, port, database); Vigie reconnects by itself, retry once it is back.';
   return new StoreError('STORE_UNAVAILABLE', `The store (${target.where}) is unavailable: ${reason}. ${hint}`, code);
 }
 

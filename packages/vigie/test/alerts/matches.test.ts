@@ -212,6 +212,22 @@ describe('createMatchRecorder (the cycle runner\'s onMatches)', () => {
     expect(await record([candidate(b.id, 'new')], { runId, workerId: 'w1', alerts: [b] })).toBe(1);
   });
 
+  it('takes the baselines of a batch\'s quiet alerts together, under the fence, and logs them in one line', async () => {
+    const out = captureLogger();
+    const record = createMatchRecorder({ store, logger: out.logger });
+    const alerts = [await alertNamed('a'), await alertNamed('b'), await alertNamed('c')];
+    await store.fencing.check({ name: 'leader', token: 5 }, 1);
+    await expect(record([], { runId, workerId: 'w1', alerts, failed: [], fence: { name: 'leader', token: 4 } })).rejects.toMatchObject({ code: 'FENCED' });
+    for (const a of alerts) expect(await baselineAt(store, a.id)).toBeNull();
+    await record([candidate(alerts[0]!.id, 'x')], { runId, workerId: 'w1', alerts, failed: [], fence: { name: 'leader', token: 5 } });
+    for (const a of alerts) expect(await baselineAt(store, a.id)).not.toBeNull();
+    expect(out.lines().filter((l) => l.alerts === 2 && String(l.msg).includes('first time'))).toHaveLength(1);
+    // Taken once: the next quiet check logs nothing more, and a new item of b is news.
+    await record([], { runId, workerId: 'w1', alerts, failed: [] });
+    expect(out.lines().filter((l) => String(l.msg).includes('first time'))).toHaveLength(1);
+    expect(await record([candidate(alerts[1]!.id, 'new')], { runId, workerId: 'w1', alerts, failed: [] })).toBe(1);
+  });
+
   it('logs and goes on when one alert cannot be recorded', async () => {
     const out = captureLogger();
     const record = createMatchRecorder({ store, logger: out.logger });

@@ -6,7 +6,11 @@ import { runVigie, VIGIE_BIN } from '../helpers/vigie-process.js';
 
 /** util-linux's `script` runs a command on a real pseudo-terminal (Debian: bsdutils, always installed). */
 const SCRIPT = ['/usr/bin/script', '/bin/script'].find((p) => existsSync(p));
-if (!SCRIPT) console.warn('[CLI table tests on a terminal] skipped: `script` (util-linux) not found, no pseudo-terminal to run the CLI on');
+if (!SCRIPT) {
+  // CI must never skip silently: under VIGIE_REQUIRE_SERVICES=1 a missing `script` fails the run.
+  if (process.env.VIGIE_REQUIRE_SERVICES === '1') throw new Error('VIGIE_REQUIRE_SERVICES=1 but `script` (util-linux, Debian package bsdutils) is not installed: the CLI table tests need it for a pseudo-terminal.');
+  console.warn('[CLI table tests on a terminal] skipped: `script` (util-linux, Debian package bsdutils) not found, no pseudo-terminal to run the CLI on');
+}
 
 const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 

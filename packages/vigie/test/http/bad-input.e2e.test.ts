@@ -93,6 +93,9 @@ describe('bad input answers 4xx in Vigie\'s shape and changes nothing', () => {
     refused(await post(`${coordinator}/api/v1/alerts`, { name: 'lamp\u0000', source: 'test', query: 'x' }), 400, 'INVALID_ALERT');
     refused(await post(`${coordinator}/api/v1/alerts`, { name: 'lamp', source: 'test', query: 'x\u0000y' }), 400, 'INVALID_ALERT');
     refused(await post(`${coordinator}/api/v1/worker/main/workers`, { id: 'w9', name: 'bad\u0000name', url: 'http://127.0.0.9:1' }), 400, 'INVALID_WORKER');
+    refused(await send(`${coordinator}/api/v1/worker/main/workers/w1`, { method: 'PATCH', body: JSON.stringify({ name: 'x\u0000' }) }), 400, 'INVALID_WORKER');
+    refused(await send(`${coordinator}/api/v1/worker/main/workers/w1`, { method: 'PATCH', body: JSON.stringify({ url: 'http://127.0.0.2:1/a\u0000' }) }), 400, 'INVALID_WORKER');
+    expect((await post(`${coordinator}/api/v1/worker/main/workers/w1/ban`, { reason: 'x\u0000' })).status).toBe(400);
     refused(await send(`${coordinator}/api/v1/alerts/a%00b`), 400, 'INVALID_INPUT');
     refused(await send(`${coordinator}/api/v1/alerts/a%00b`, { method: 'DELETE' }), 400, 'INVALID_INPUT');
     refused(await send(`${coordinator}/api/v1/worker/main/workers/w%00`, { method: 'DELETE' }), 400, 'INVALID_INPUT');

@@ -10,7 +10,10 @@ import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { recordMatches } from '../../src/alerts/matches.js';
-import { openStore } from '../../src/store/index.js';
+import { OutboxSender } from '../../src/notify/outbox-sender.js';
+import { createWebhookNotifier } from '../../src/notify/webhook.js';
+import { openStore, type OutboxEntry, type Store } from '../../src/store/index.js';
+import { captureLogger } from '../helpers/capture-logger.js';
 import { tempDir } from '../helpers/vigie-process.js';
 import { sleep } from '../lock/helpers.js';
 import { item } from './helpers.js';
@@ -18,14 +21,14 @@ import { item } from './helpers.js';
 const DIST = fileURLToPath(new URL('../../dist/', import.meta.url));
 
 // The sender process: the real OutboxSender and webhook notifier over the same SQLite file.
-const SENDER = `
+const SENDER = (leaseMs: number) => `
 import { OutboxSender } from '${DIST}notify/outbox-sender.js';
 import { createWebhookNotifier } from '${DIST}notify/webhook.js';
 import { createLogger } from '${DIST}observability/logger.js';
 import { openStore } from '${DIST}store/index.js';
 const store = await openStore({ dataDir: process.env.DATA_DIR });
 const logger = createLogger({ level: 'info', format: 'json' });
-const sender = new OutboxSender({ store, notifiers: [createWebhookNotifier()], logger, pollIntervalMs: 100, sendTimeoutMs: 1500, leaseMs: 60_000, backoff: { baseMs: 300, random: () => 0 } });
+const sender = new OutboxSender({ store, notifiers: [createWebhookNotifier()], logger, pollIntervalMs: 100, sendTimeoutMs: 1500, leaseMs: ${leaseMs}, backoff: { baseMs: 300, random: () => 0 } });
 sender.start();
 process.on('SIGTERM', async () => { await sender.stop(); await store.close(); process.exit(0); });
 `;
@@ -65,27 +68,94 @@ describe('a sender paused during a webhook send', () => {
 
     const store = await openStore({ dataDir: dir.path });
     cleanups.push(() => store.close());
-    const alert = await store.alerts.create({ name: 'Lamps', source: 'demo', query: 'lamp', notify: [{ channel: 'webhook', url: hook }] });
-    const runId = (await store.alertRuns.start({ trigger: 'manual' })).id;
-    await recordMatches(store, { runId, alert, candidates: [], now: Date.now() });
-    await recordMatches(store, { runId, alert, candidates: [item('a')], now: Date.now() });
-    const [entry] = await store.outbox.due(Date.now(), 10);
-    expect(entry).toBeDefined();
+    const entry = await oneEntry(store, hook);
+    const spawned = spawnSender(dir.path, 60_000);
+    sender = spawned.child;
+    const output = () => spawned.output();
 
-    const script = join(dir.path, 'sender.mjs');
-    writeFileSync(script, SENDER);
-    let output = '';
-    sender = spawn(process.execPath, [script], { env: { PATH: process.env.PATH, DATA_DIR: dir.path }, stdio: ['ignore', 'pipe', 'pipe'] });
-    children.push(sender);
-    sender.stdout!.on('data', (c) => (output += c));
-    sender.stderr!.on('data', (c) => (output += c));
+    await expectSent(store, entry.id, 15_000, output);
+    expect(requests, output()).toEqual([entry.idempotencyKey]);
+    expect(await store.outbox.get(entry.id)).toMatchObject({ status: 'sent', attempts: 1, lastError: null });
+  }, 40_000);
 
-    const end = Date.now() + 15_000;
-    while (Date.now() < end && (await store.outbox.get(entry!.id))?.status !== 'sent') await sleep(100);
-    expect((await store.outbox.get(entry!.id))?.status, output).toBe('sent');
-    // A retry would have come 300 ms after a timeout: give it time to show.
-    await sleep(1500);
-    expect(requests, output).toEqual([entry!.idempotencyKey]);
-    expect(await store.outbox.get(entry!.id)).toMatchObject({ status: 'sent', attempts: 1, lastError: null });
+  it('past its lease, leaves the entry to the sender that took it over: one send each, none retried by the paused one', async () => {
+    const dir = tempDir('vigie-paused-');
+    cleanups.push(dir.cleanup);
+    const requests: string[] = [];
+    const held: http.ServerResponse[] = [];
+    let sender: ChildProcess | undefined;
+    let takeover: OutboxSender | undefined;
+    // The paused sender's request is never answered; the takeover's is answered 2 s after the
+    // paused sender resumed, so that both are in flight when the paused one settles its send.
+    const server = http.createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        requests.push(String(req.headers['idempotency-key']));
+        if (requests.length === 1) {
+          sender!.kill('SIGSTOP');
+          held.push(res);
+          // Its lease (3 s) ends during the pause; the takeover starts polling now.
+          takeover!.start();
+          setTimeout(() => sender!.kill('SIGCONT'), 5000);
+        } else if (requests.length === 2) {
+          setTimeout(() => res.writeHead(204).end(), 4000);
+        } else {
+          res.writeHead(204).end();
+        }
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    cleanups.push(() => {
+      for (const r of held) r.destroy();
+      server.closeAllConnections();
+      return new Promise((r) => server.close(r));
+    });
+    const hook = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+    const store: Store = await openStore({ dataDir: dir.path });
+    cleanups.push(() => store.close());
+    const entry = await oneEntry(store, hook);
+    const out = captureLogger();
+    takeover = new OutboxSender({ store, notifiers: [createWebhookNotifier()], logger: out.logger, pollIntervalMs: 100, sendTimeoutMs: 10_000, leaseMs: 60_000 });
+    cleanups.push(() => takeover!.stop());
+
+    const spawned = spawnSender(dir.path, 3000);
+    sender = spawned.child;
+    const output = () => spawned.output();
+
+    await expectSent(store, entry.id, 20_000, output);
+    // The documented window: the entry was sent once by each owner of its claim, never retried by the paused one.
+    expect(requests, output()).toEqual([entry.idempotencyKey, entry.idempotencyKey]);
+    expect(await store.outbox.get(entry.id)).toMatchObject({ status: 'sent', attempts: 1 });
+    expect(output()).toContain('not retried here, the current sender owns it');
   }, 40_000);
 });
+
+/** One webhook notification queued in the outbox of `store`. */
+async function oneEntry(store: Store, hook: string): Promise<OutboxEntry> {
+  const alert = await store.alerts.create({ name: 'Lamps', source: 'demo', query: 'lamp', notify: [{ channel: 'webhook', url: hook }] });
+  const runId = (await store.alertRuns.start({ trigger: 'manual' })).id;
+  await recordMatches(store, { runId, alert, candidates: [], now: Date.now() });
+  await recordMatches(store, { runId, alert, candidates: [item('a')], now: Date.now() });
+  const [entry] = await store.outbox.due(Date.now(), 10);
+  return entry!;
+}
+
+/** The sender process over the SQLite store in `dataDir`, with the given outbox lease; stopped by afterEach. */
+function spawnSender(dataDir: string, leaseMs: number): { child: ChildProcess; output: () => string } {
+  const script = join(dataDir, `sender-${leaseMs}.mjs`);
+  writeFileSync(script, SENDER(leaseMs));
+  let output = '';
+  const child = spawn(process.execPath, [script], { env: { PATH: process.env.PATH, DATA_DIR: dataDir }, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  child.stdout!.on('data', (c) => (output += c));
+  child.stderr!.on('data', (c) => (output += c));
+  return { child, output: () => output };
+}
+
+/** Waits until the entry is sent (failing after `ms`), then long enough for a retry (300 ms after a timeout) to show. */
+async function expectSent(store: Store, id: string, ms: number, output: () => string): Promise<void> {
+  const end = Date.now() + ms;
+  while (Date.now() < end && (await store.outbox.get(id))?.status !== 'sent') await sleep(100);
+  expect((await store.outbox.get(id))?.status, output()).toBe('sent');
+  await sleep(1500);
+}

@@ -49,6 +49,10 @@ describe('vigie fly-fake', () => {
     await api.startMachine('vigie-standby', machine!.id);
     await api.waitForState('vigie-standby', machine!.id, 'started', 5);
     await expect(new FlyMachinesApi({ baseUrl: url, token: 'wrong-token-xyz', logger }).listMachines('vigie-standby')).rejects.toMatchObject({ code: 'FLY_UNAUTHORIZED' });
+    // A second fake on the same port: a clear error, exit 2.
+    const busy = spawnVigie(['fly-fake', '--port', new URL(url).port], { FLY_API_TOKEN: TOKEN });
+    expect(await busy.exited).toBe(2);
+    expect(busy.output()).toMatch(/already in use: pick another with --port/);
     expect(await fake.stop()).toBe(0);
     expect(fake.output()).not.toContain(TOKEN);
   });

@@ -192,8 +192,13 @@ describe('FlyMachinesApi against the fake Machines API', () => {
   it('an unreachable API is FLY_UNAVAILABLE and names no token', async () => {
     log = captureLogger();
     const port = await closedPort();
-    const err = await rejection(client({ baseUrl: `http://127.0.0.1:${port}/v1`, maxAttempts: 1 }).listMachines(APP));
+    const err = await rejection(client({ baseUrl: `http://127.0.0.1:${port}/v1`, maxAttempts: 3 }).listMachines(APP));
     expect(err.code).toBe('FLY_UNAVAILABLE');
     expect(err.message).toMatch(/ECONNREFUSED/);
+    // A read is tried again; a change is not (it may have reached Fly).
+    expect(log.lines().filter((l) => l.msg === 'Fly API call will be retried')).toHaveLength(2);
+    log = captureLogger();
+    await rejection(client({ baseUrl: `http://127.0.0.1:${port}/v1`, maxAttempts: 3 }).restartMachine(APP, 'abc'));
+    expect(log.lines().filter((l) => l.msg === 'Fly API call will be retried')).toHaveLength(0);
   });
 });

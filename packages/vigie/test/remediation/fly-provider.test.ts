@@ -189,6 +189,14 @@ describe('fly provider against the fake Machines API', () => {
     await expect(provider().restart(targetOf(undefined, { flyApp: undefined }), ctx())).rejects.toMatchObject({ code: 'PROVIDER_TARGET_INVALID' });
   });
 
+  it('fills the url template: an IPv6 private address goes in as is, between the template\'s brackets', async () => {
+    const m = fake.machines.addMachine(app, { region: 'cdg' });
+    const api = new FlyMachinesApi({ baseUrl: fake.url, token: TOKEN, logger: log.logger });
+    const result = await new FlyProvider({ api, urlTemplate: 'http://[{privateIp}]:8081/{region}' }).restart(targetOf(m.id), ctx());
+    expect(result.url).toBe(`http://[${m.private_ip}]:8081/cdg`);
+    expect(URL.canParse(result.url)).toBe(true);
+  });
+
   it('rejects a url template with an unknown placeholder', () => {
     const api = new FlyMachinesApi({ baseUrl: fake.url, token: TOKEN, logger: log.logger });
     expect(() => new FlyProvider({ api, urlTemplate: 'http://{machine}.internal' })).toThrow(/unknown placeholder.*\{machine\}/);

@@ -58,8 +58,8 @@ beforeAll(async () => {
     log.logger,
   );
   worker.start();
-  expect(await waitForHealth(worker.url, 20_000)).toBe(true);
-});
+  expect(await waitForHealth(worker.url, 45_000)).toBe(true);
+}, 60_000);
 
 afterAll(async () => {
   await worker?.stop(3000);
@@ -67,9 +67,10 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-describe('local provider with a real worker process', () => {
+// Real processes: each step restarts a worker (seconds each on a loaded CI machine).
+describe('local provider with a real worker process', { timeout: 180_000 }, () => {
   it('region move then app switch: the source sees the new address each time; a moved worker that dies comes back on its new address', async () => {
-    const supervisor = new LocalFleetSupervisor([worker], { graceMs: 3000, readyTimeoutMs: 20_000 });
+    const supervisor = new LocalFleetSupervisor([worker], { graceMs: 3000, readyTimeoutMs: 45_000 });
     const provider = new LocalProvider({ supervisor, regionPool: ['127.0.5.2', '127.0.5.3'], appPool: ['127.0.6.2'] });
     const ctx = { signal: new AbortController().signal, logger: log.logger };
     expect(await seenFrom(worker.url)).toBe('127.0.5.2');
@@ -91,12 +92,12 @@ describe('local provider with a real worker process', () => {
     // Supervision follows the worker: killed, it is started again where it now lives.
     process.kill(worker.pid!, 'SIGKILL');
     await new Promise((r) => setTimeout(r, 300));
-    expect(await waitForHealth(switched.url, 20_000)).toBe(true);
+    expect(await waitForHealth(switched.url, 45_000)).toBe(true);
     expect(await seenFrom(switched.url)).toBe('127.0.6.2');
   });
 
   it('one step at a time per worker: a second step while one runs is PROVIDER_BUSY', async () => {
-    const supervisor = new LocalFleetSupervisor([worker], { graceMs: 3000, readyTimeoutMs: 20_000 });
+    const supervisor = new LocalFleetSupervisor([worker], { graceMs: 3000, readyTimeoutMs: 45_000 });
     const signal = new AbortController().signal;
     const first = supervisor.restart('worker-1', signal);
     await expect(supervisor.restart('worker-1', signal)).rejects.toMatchObject({ code: 'PROVIDER_BUSY' });

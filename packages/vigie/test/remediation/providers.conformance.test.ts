@@ -78,8 +78,8 @@ providerConformanceSuite({
       logger,
     );
     worker.start();
-    if (!(await waitForHealth(worker.url, 15_000))) throw new Error(`local worker on ${worker.url} did not start`);
-    const supervisor = new LocalFleetSupervisor([worker], { graceMs: 3000, readyTimeoutMs: 15_000 });
+    if (!(await waitForHealth(worker.url, 45_000))) throw new Error(`local worker on ${worker.url} did not start`);
+    const supervisor = new LocalFleetSupervisor([worker], { graceMs: 3000, readyTimeoutMs: 45_000 });
     const pool = (third: number) => Array.from({ length: 20 }, (_, i) => `127.0.${third}.${100 + i}`);
     const provider = new LocalProvider({ supervisor, regionPool: pool(3), appPool: pool(4) });
     return {

@@ -34,7 +34,8 @@ function ctx(signal = new AbortController().signal): StepContext & { log: Return
 
 /** Registers the conformance suite for one provider. */
 export function providerConformanceSuite(h: ProviderHarness): void {
-  describe(`machine provider conformance: ${h.name}`, () => {
+  // Generous: the local provider restarts real processes, slow on a loaded CI machine.
+  describe(`machine provider conformance: ${h.name}`, { timeout: 90_000 }, () => {
     let f: ProviderFixture | undefined;
     const open = async () => (f = await h.fixture());
     afterEach(async () => {

@@ -201,6 +201,20 @@ export function storeConformanceSuite(name: string, open: () => Promise<Store>):
         expect(await store.workers.getStatus('w1')).toMatchObject({ requestCount: 40, errorCount: 10, successCount: 30 });
       });
 
+      it('adds many workers\' counts at once, onto existing counts, all or none', async () => {
+        const ids = Array.from({ length: 1500 }, (_, i) => `m${i}`);
+        for (const id of ids) await store.workers.upsert(worker(id));
+        await store.workers.recordOutcome('m7', 'error');
+        await store.workers.addCountsMany(ids.map((id, i) => ({ id, delta: { requests: 2, successes: 2 - (i % 2), errors: i % 2 } })), 5000);
+        expect(await store.workers.getStatus('m7')).toMatchObject({ requestCount: 3, successCount: 1, errorCount: 2, updatedAt: 5000 });
+        expect(await store.workers.getStatus('m1200')).toMatchObject({ requestCount: 2, successCount: 2, errorCount: 0 });
+        // A ghost in the second statement: the first one's counts are rolled back too.
+        const withGhost = [...ids.map((id) => ({ id, delta: { requests: 1, successes: 1, errors: 0 } })), { id: 'ghost', delta: { requests: 1, successes: 1, errors: 0 } }];
+        await expectStoreError(store.workers.addCountsMany(withGhost), 'UNKNOWN_WORKER');
+        expect(await store.workers.getStatus('m7')).toMatchObject({ requestCount: 3 });
+        await store.workers.addCountsMany([]);
+      });
+
       it('refuses status for an unregistered worker with UNKNOWN_WORKER', async () => {
         await expectStoreError(store.workers.recordOutcome('ghost', 'success'), 'UNKNOWN_WORKER');
         await expectStoreError(store.workers.ban('ghost', 1, 'x'), 'UNKNOWN_WORKER');
@@ -292,6 +306,46 @@ export function storeConformanceSuite(name: string, open: () => Promise<Store>):
         expect(await store.alerts.remove(a.id)).toBe(false);
         expect(await count(store, 'seen_items')).toBe(0);
         expect(await count(store, 'matches')).toBe(0);
+      });
+      it('imports many alerts in one go, in the order given, across insert batches', async () => {
+        const many = Array.from({ length: 4321 }, (_, i) => ({ ...input, name: `alert ${i}`, active: i % 3 !== 0 }));
+        expect(await store.alerts.createMany(many, 5000)).toBe(4321);
+        const listed = await store.alerts.list();
+        expect(listed.map((a) => a.name)).toEqual(many.map((a) => a.name));
+        expect(listed[1]).toEqual({ ...input, name: 'alert 1', id: listed[1]!.id, active: true, createdAt: 5000, updatedAt: 5000 });
+        expect(await store.alerts.countActive()).toBe(many.filter((a) => a.active).length);
+        expect(await store.alerts.createMany([])).toBe(0);
+      });
+
+      it('imports all or nothing: a failing row in a later batch leaves no alert behind', async () => {
+        const existing = await store.alerts.create({ ...input, name: 'already there' });
+        // Row 4100 (third batch) collides with an existing id: the first two batches must roll back.
+        const many = Array.from({ length: 4200 }, (_, i) => ({ ...input, name: `alert ${i}`, ...(i === 4100 ? { id: existing.id } : {}) }));
+        await expect(store.alerts.createMany(many)).rejects.toThrow();
+        expect((await store.alerts.list()).map((a) => a.id)).toEqual([existing.id]);
+      });
+
+      it('claims the first check of the alerts never checked, once', async () => {
+        const [a, b, c] = [await store.alerts.create(input), await store.alerts.create(input), await store.alerts.create(input)];
+        expect((await store.alerts.claimBaselines([a.id, b.id], 1000)).sort()).toEqual([a.id, b.id].sort());
+        expect(await store.alerts.claimBaselines([a.id, b.id, c.id, 'missing'], 2000)).toEqual([c.id]);
+        expect(await store.alerts.claimBaselines([], 3000)).toEqual([]);
+        const rows = await store.db.selectFrom('alerts').select(['id', 'baseline_at']).execute();
+        expect(Object.fromEntries(rows.map((r) => [r.id, Number(r.baseline_at)]))).toEqual({ [a.id]: 1000, [b.id]: 1000, [c.id]: 2000 });
+        const many = Array.from({ length: 2100 }, (_, i) => ({ ...input, name: `m${i}` }));
+        await store.alerts.createMany(many);
+        const ids = (await store.alerts.list()).map((x) => x.id);
+        expect(await store.alerts.claimBaselines(ids, 4000)).toHaveLength(2100);
+      });
+
+      it('imports inside a caller\'s transaction, which owns the rollback', async () => {
+        await expect(
+          store.db.transaction().execute(async (tx) => {
+            expect(await createRepos(tx).alerts.createMany([{ ...input, name: 'in tx' }])).toBe(1);
+            throw new Error('caller gives up');
+          }),
+        ).rejects.toThrow('caller gives up');
+        expect(await count(store, 'alerts')).toBe(0);
       });
     });
 

@@ -68,11 +68,27 @@ export interface AlertsRepo {
   /** How many alerts are active (a cycle with none is skipped). */
   countActive(): Promise<number>;
   /**
+   * Creates many alerts in one transaction (all or none), in batched inserts; returns how many.
+   * They list in the order given.
+   */
+  createMany(inputs: readonly AlertInput[], now?: number): Promise<number>;
+  /**
+   * Records the first check of those of `ids` that were never checked (their baseline, see
+   * alerts/matches.ts) in one statement per 2000; returns the ids it marked.
+   */
+  claimBaselines(ids: readonly string[], now: number): Promise<string[]>;
+  /**
    * Claims an alert's first check: sets `baseline_at` only if still unset; true for the caller
    * that set it. On PostgreSQL a concurrent first check waits on this row, then finds it set.
    */
   claimBaseline(id: string, now: number): Promise<boolean>;
 }
+
+/**
+ * Rows per INSERT: 14 columns × 2000 = 28 000 bound values, under SQLite's 32766 and PostgreSQL's
+ * 65535, and large enough that 20 000 alerts take 10 statements.
+ */
+const INSERT_BATCH = 2000;
 
 function toAlert(r: Selectable<AlertsTable>): Alert {
   return {
@@ -90,6 +106,25 @@ function toAlert(r: Selectable<AlertsTable>): Alert {
     ...(fromBool(r.notify_existing) && { notifyExisting: true as const }),
     createdAt: r.created_at,
     updatedAt: r.updated_at,
+  };
+}
+
+function insertRow(input: AlertInput, id: string, now: number) {
+  return {
+    id,
+    name: input.name,
+    source: input.source,
+    query: input.query,
+    price_min: input.priceMin ?? null,
+    price_max: input.priceMax ?? null,
+    conditions: toJson(input.conditions ?? []),
+    include_words: toJson(input.includeWords ?? []),
+    exclude_words: toJson(input.excludeWords ?? []),
+    notify: toJson(input.notify ?? []),
+    active: toBool(input.active ?? true),
+    notify_existing: toBool(input.notifyExisting ?? false),
+    created_at: now,
+    updated_at: now,
   };
 }
 
@@ -115,22 +150,7 @@ export function createAlertsRepo(db: Kysely<Database>): AlertsRepo {
     async create(input, now = Date.now()) {
       const row = await db
         .insertInto('alerts')
-        .values({
-          id: input.id ?? randomUUID(),
-          name: input.name,
-          source: input.source,
-          query: input.query,
-          price_min: input.priceMin ?? null,
-          price_max: input.priceMax ?? null,
-          conditions: toJson(input.conditions ?? []),
-          include_words: toJson(input.includeWords ?? []),
-          exclude_words: toJson(input.excludeWords ?? []),
-          notify: toJson(input.notify ?? []),
-          active: toBool(input.active ?? true),
-          notify_existing: toBool(input.notifyExisting ?? false),
-          created_at: now,
-          updated_at: now,
-        })
+        .values(insertRow(input, input.id ?? randomUUID(), now))
         .returningAll()
         .executeTakeFirstOrThrow();
       return toAlert(row);
@@ -183,6 +203,39 @@ export function createAlertsRepo(db: Kysely<Database>): AlertsRepo {
     async claimBaseline(id, now) {
       const res = await db.updateTable('alerts').set({ baseline_at: now }).where('id', '=', id).where('baseline_at', 'is', null).executeTakeFirst();
       return res.numUpdatedRows > 0n;
+    },
+
+    async createMany(inputs, now = Date.now()) {
+      // Alerts list by (created_at, id) and share one created_at here: sorted random UUIDs keep
+      // the file's order without inventing timestamps.
+      const ids = inputs.map((i) => i.id ?? randomUUID());
+      if (inputs.every((i) => i.id === undefined)) ids.sort();
+      const insert = async (tx: Kysely<Database>) => {
+        for (let from = 0; from < inputs.length; from += INSERT_BATCH) {
+          const rows = inputs.slice(from, from + INSERT_BATCH).map((input, k) => insertRow(input, ids[from + k]!, now));
+          await tx.insertInto('alerts').values(rows).execute();
+        }
+      };
+      if (inputs.length === 0) return 0;
+      // Already inside a caller's transaction: it owns the all-or-nothing.
+      if (db.isTransaction) await insert(db);
+      else await db.transaction().execute(insert);
+      return inputs.length;
+    },
+
+    async claimBaselines(ids, now) {
+      const claimed: string[] = [];
+      for (let from = 0; from < ids.length; from += INSERT_BATCH) {
+        const rows = await db
+          .updateTable('alerts')
+          .set({ baseline_at: now })
+          .where('id', 'in', ids.slice(from, from + INSERT_BATCH))
+          .where('baseline_at', 'is', null)
+          .returning('id')
+          .execute();
+        for (const r of rows) claimed.push(r.id);
+      }
+      return claimed;
     },
   };
 }

@@ -65,7 +65,8 @@ const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 250, maxMs: 8_000 };
 /**
  * A typed client of the Fly Machines REST API (OpenAPI file in `shared/specs`). Every call is
  * bounded by a timeout; 429 and 5xx are retried with exponential backoff and jitter, honouring
- * `Retry-After` (one parser and one backoff builder for the project: `@vigie/client`'s). A
+ * `Retry-After` (one parser and one backoff builder for the project: `@vigie/client`'s), and a
+ * read whose connection failed is tried again too. A
  * failure is a `FlyApiError` with a stable code and the `fly-request-id` of the failed answer.
  * The token is sent in the Authorization header only: it is in no URL, log line or error.
  */
@@ -204,12 +205,22 @@ export class FlyMachinesApi {
   private async request(spec: RequestSpec): Promise<Answer> {
     const call = `${spec.method} ${spec.path}`;
     for (let attempt = 0; ; attempt++) {
-      const answer = await this.attempt(spec, call);
+      const lastAttempt = attempt + 1 >= this.maxAttempts;
+      let answer: Awaited<ReturnType<FlyMachinesApi['attempt']>>;
+      try {
+        answer = await this.attempt(spec, call);
+      } catch (err) {
+        // A dropped connection is retried for reads only: a change may have reached Fly.
+        if (spec.method !== 'GET' || lastAttempt || !isFlyError(err, 'FLY_UNAVAILABLE')) throw err;
+        const waitMs = backoffDelay(attempt, this.backoff, this.random);
+        this.opts.logger.info({ call, err: err.message, attempt: attempt + 1, retryInMs: waitMs }, 'Fly API call will be retried');
+        await delay(waitMs, undefined, { signal: spec.signal });
+        continue;
+      }
       if (answer.status < 400 || spec.accept?.includes(answer.status)) return answer;
       const error = this.errorFor(answer, call);
       // A capacity refusal is an answer about the region, not a passing failure: no retry here.
       const retryable = (answer.status === 429 || answer.status >= 500) && error.code !== 'FLY_CAPACITY';
-      const lastAttempt = attempt + 1 >= this.maxAttempts;
       const retryAfterMs = parseRetryAfter(answer.retryAfter, Date.now());
       if (!retryable || lastAttempt || (retryAfterMs !== undefined && retryAfterMs > this.maxRetryAfterMs)) {
         this.opts.logger.warn({ call, status: answer.status, flyRequestId: answer.requestId, code: error.code, attempts: attempt + 1 }, 'Fly API call failed');
