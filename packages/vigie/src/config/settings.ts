@@ -117,6 +117,8 @@ export const SETTINGS = {
     doc: 'Cap of a doubled ban.' }),
   workerRequestTimeoutMs: setting({ env: 'WORKER_REQUEST_TIMEOUT_MS', kind: int(100), default: 30_000, applies: 'live', group: 'coordinator',
     doc: 'Timeout of one command sent to a worker.' }),
+  dashboardOrigins: setting({ env: 'DASHBOARD_ALLOWED_ORIGINS', kind: list(), default: [], applies: 'restart', group: 'coordinator',
+    doc: 'Origins (`http://host:port`) of dashboards served by other coordinators that may call this one (CORS), so that a page fails over between coordinators. Empty: same origin only.' }),
 
   // alerts
   requestDelayMinMs: setting({ env: 'REQUEST_DELAY_MIN_MS', kind: int(0), default: 12_000, applies: 'restart', group: 'alerts',

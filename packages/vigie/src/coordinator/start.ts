@@ -26,6 +26,7 @@ import { HealthChecker } from './health-checker.js';
 import { registerAlertRoutes } from './alert-routes.js';
 import { registerCoordinatorRoutes } from './routes.js';
 import { registerTokenRoutes } from './token-routes.js';
+import { registerDashboard } from '../dashboard/index.js';
 import { CycleScheduler } from './scheduler.js';
 import { WorkerClient } from './worker-client.js';
 
@@ -142,6 +143,7 @@ export async function startCoordinator(config: VigieConfig, logger: Logger): Pro
 
   registerAlertRoutes(app, { store, knownSources: Object.keys(config.sources), importMaxBytes: config.alertImportMaxBytes });
   registerTokenRoutes(app, { store, dispatcher, credentialName: config.scrapingCredential });
+  await registerDashboard(app, { bus: events, store, live, allowedOrigins: config.dashboardOrigins });
 
   logger.info({ strategy: config.lbStrategy, workers: fleet.list().length }, `coordinator starting: strategy ${config.lbStrategy}, ${fleet.list().length} worker(s)`);
   for (const w of fleet.list()) logger.info({ worker: w.id, url: w.url }, `   - ${w.name} (${w.region}): ${w.url}`);
