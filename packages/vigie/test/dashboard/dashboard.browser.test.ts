@@ -1,6 +1,7 @@
 // The dashboard in real Chromium against a real coordinator, three real workers, the demo
 // marketplace and a Telegram Bot API on loopback: log in, watch the fleet live, kill a worker,
 // run a cycle from the button, see the match and its notification. Writes docs/dashboard.png.
+import { tmpdir } from 'node:os';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,7 +14,11 @@ import { demoSource } from '../../src/up/demo.js';
 import { createTestFleet, FLEET_KEY, type TestFleet } from '../helpers/fleet.js';
 import { FakeTelegram } from '../notify/fake-telegram.js';
 
-const SCREENSHOT = fileURLToPath(new URL('../../../../docs/dashboard.png', import.meta.url));
+// The committed screenshot is rewritten only when asked (VIGIE_UPDATE_SCREENSHOT=1), so that a
+// test run leaves the work tree clean; otherwise the shot still runs, into the temp folder.
+const SCREENSHOT = process.env.VIGIE_UPDATE_SCREENSHOT === '1'
+  ? fileURLToPath(new URL('../../../../docs/dashboard.png', import.meta.url))
+  : join(tmpdir(), `vigie-dashboard-${process.pid}.png`);
 const HEALTH_INTERVAL_MS = 1500;
 const TOKEN = '123456:DASHBOARD-bot-token';
 const CHAT = '4242';
