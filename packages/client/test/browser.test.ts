@@ -9,29 +9,14 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DIST_DIR, ensureBuilt } from './helpers/build.js';
+import { chromiumAvailable, launchChromium, reportMissingChromium } from './helpers/chromium.js';
 import { admin, countOf, eventually, freshCluster, stopAll, type TestNode } from './helpers/servers.js';
 
-const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
-const REQUIRED = process.env['VIGIE_REQUIRE_SERVICES'] === '1';
-const available = existsSync(CHROMIUM);
+const available = chromiumAvailable;
 const distDir = DIST_DIR;
 const scenariosFile = fileURLToPath(new URL('./browser/scenarios.mjs', import.meta.url));
 
-if (!available) {
-  console.warn(
-    `[browser tests] skipped: Chromium not found at ${CHROMIUM} (install Debian's "chromium" or set CHROMIUM_PATH; ` +
-      'set VIGIE_REQUIRE_SERVICES=1 to make its absence fail the run)',
-  );
-}
-
-// Registered only when it must fail: a skipped test is what CI must never see.
-if (!available && REQUIRED) {
-  describe('browser tests prerequisites', () => {
-    it('needs Chromium when VIGIE_REQUIRE_SERVICES=1', () => {
-      throw new Error(`Chromium not found at ${CHROMIUM} and VIGIE_REQUIRE_SERVICES=1`);
-    });
-  });
-}
+reportMissingChromium('browser tests');
 
 const PAGE = `<!doctype html>
 <html><head><meta charset="utf-8">
@@ -95,21 +80,7 @@ describe.skipIf(!available)('in headless Chromium', () => {
   beforeAll(async () => {
     // Build the package so the page gets the current code (incremental: fast when up to date).
     await ensureBuilt();
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
     staticServer = await startStaticServer();
     const origin = `http://127.0.0.1:${(staticServer.address() as AddressInfo).port}`;
     page = await browser.newPage();

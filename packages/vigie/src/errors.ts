@@ -115,6 +115,16 @@ export const ERROR_CATALOGUE = {
   FLY_API_ERROR: spec(502, 'failover', 'Fly refused the request: the message has its reason and fly-request-id.'),
   FLY_MACHINE_AMBIGUOUS: spec(409, 'failover', 'The worker\'s app has several machines: set machineId in the worker\'s entry.'),
 
+  // The primary/standby monitor (vigie standby, docs/standby.md).
+  STANDBY_COMMAND_REFUSED: spec(409, 'failover', 'Check `vigie standby status`: deactivate needs an active standby, and a failover or fail-back in progress must end first.'),
+  STANDBY_MONITOR_UNREACHABLE: spec(503, 'failover', 'A monitor holds the lock but its endpoint does not answer: check it runs (standby.log), or stop it and run the command again.'),
+  STANDBY_LOCK_LOST: spec(503, 'failover', 'Another monitor took over the status folder; run one monitor per STANDBY_STATUS_FILE.'),
+  STANDBY_NO_MACHINE: spec(503, 'failover', 'Deploy the standby app once (fly deploy -a FLY_APP), then stop its machine (fly machine stop).'),
+  STANDBY_START_FAILED: spec(500, 'failover', 'Fix STANDBY_START_COMMAND (its output is in standby-process.log beside the status file); the monitor retries.'),
+  STANDBY_STOP_FAILED: spec(500, 'failover', 'Stop the standby process group by hand (its pid is in standby.pid), then run vigie standby deactivate again.'),
+  STANDBY_TIMING_INVALID: spec(400, 'failover', 'Give positive CHECK_INTERVAL and FAST_CHECK_INTERVAL, thresholds of at least 1, MIN_ACTIVE_SECONDS ≥ 0.'),
+  STANDBY_STATUS_UNREADABLE: spec(500, 'failover', 'Fix or move away STANDBY_STATUS_FILE (check first whether a standby runs: vigie standby deactivate stops it).'),
+
   // The CLI talking to a coordinator.
   COORDINATOR_UNREACHABLE: spec(503, 'cli', 'Start the coordinator (vigie up or vigie coordinator), or point VIGIE_URL at it.'),
   BAD_ANSWER: spec(502, 'cli', 'VIGIE_URL does not point at a Vigie coordinator, or a proxy answered.'),

@@ -11,6 +11,7 @@ import { registerFleetCommands } from './fleet.js';
 import { registerFailoverCommand } from './failover.js';
 import { registerFlyFakeCommand } from './fly-fake.js';
 import { registerLockCommand } from './lock.js';
+import { registerStandbyCommand } from './standby.js';
 import { registerUpCommand } from './up.js';
 import { registerWorkerCommand } from './worker.js';
 
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
   registerFailoverCommand(program);
   registerAlertsCommand(program);
   registerLockCommand(program);
+  registerStandbyCommand(program);
   registerConfigCommand(program);
   registerConfigDocsCommand(program);
   registerConfigStoreCommands(program.commands.find((c) => c.name() === 'config')!);

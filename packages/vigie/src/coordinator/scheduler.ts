@@ -14,6 +14,8 @@ export interface CycleSchedulerOptions {
   fence?: () => Fence | undefined;
   /** A cycle refused by the store: its slot ran elsewhere, or this process lost leadership. */
   onRefused?: (code: 'SLOT_TAKEN' | 'FENCED') => void;
+  /** Asked before each scheduled cycle (the standby monitor's verdict, STANDBY_ACTIVE_URL); not ok: the slot is skipped. */
+  gate?: () => Promise<{ ok: boolean; reason?: string }>;
   now?: () => number;
 }
 
@@ -83,6 +85,8 @@ export class CycleScheduler {
     const slot = tickSlot(this.now(), this.opts.intervalMs(), this.plannedSlot);
     if (this.current) {
       this.opts.logger.warn({ slot: new Date(slot).toISOString() }, 'alert cycle: the previous cycle is still running, this slot is skipped');
+    } else if (this.opts.gate && !(await this.passGate(slot))) {
+      this.ranSlot = slot;
     } else {
       this.ranSlot = slot;
       try {
@@ -103,6 +107,13 @@ export class CycleScheduler {
     const missed = (slotStart(this.now(), this.opts.intervalMs()) - slot) / this.opts.intervalMs() - 1;
     if (missed > 0) this.opts.logger.warn({ missed }, `alert cycle: ${missed} slot(s) skipped while the previous cycle ran`);
     this.schedule();
+  }
+
+  /** The gate's verdict for this slot; a refusal is logged with its reason. */
+  private async passGate(slot: number): Promise<boolean> {
+    const verdict = await this.opts.gate!().catch((err: unknown) => ({ ok: false, reason: `the gate failed (${(err as Error).message})` }));
+    if (!verdict.ok) this.opts.logger.warn({ slot: new Date(slot).toISOString(), reason: verdict.reason }, `alert cycle skipped: ${verdict.reason}`);
+    return verdict.ok;
   }
 
   private async execute(trigger: RunTrigger, ctx: { slotKey?: string; fence?: Fence | undefined }): Promise<CycleSummary> {

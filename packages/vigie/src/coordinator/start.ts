@@ -3,6 +3,7 @@ import { openConfigStore } from '../config-store/index.js';
 import type { VigieConfig } from '../config/load.js';
 import { listenOn } from '../http/listen.js';
 import { createHttpApp } from '../http/app.js';
+import { createActiveGate } from './standby-gate.js';
 import { checkApiKeyConfig } from '../http/auth.js';
 import type { Logger } from '../observability/logger.js';
 import { createCoordinatorMetrics } from '../observability/metrics.js';
@@ -25,6 +26,7 @@ import { HealthChecker } from './health-checker.js';
 import { registerAlertRoutes } from './alert-routes.js';
 import { registerCoordinatorRoutes } from './routes.js';
 import { registerTokenRoutes } from './token-routes.js';
+import { registerDashboard } from '../dashboard/index.js';
 import { CycleScheduler } from './scheduler.js';
 import { WorkerClient } from './worker-client.js';
 import { FailoverLadder } from '../remediation/ladder.js';
@@ -139,6 +141,8 @@ export async function startCoordinator(config: VigieConfig, logger: Logger, deps
     runner,
     fence: () => fence,
     onRefused: (code) => metrics.refusedWrites.inc({ code }),
+    // docs/standby.md: with a standby monitor, cycles run only on the side it names active.
+    ...(config.standbyActiveUrl && { gate: createActiveGate({ url: config.standbyActiveUrl, side: config.standbySide }) }),
     initialDelayMs: config.alertInitialDelayMs,
     intervalMs: () => cfg().alertCheckIntervalMs,
     logger,
@@ -181,6 +185,7 @@ export async function startCoordinator(config: VigieConfig, logger: Logger, deps
   registerAlertRoutes(app, { store, knownSources: Object.keys(config.sources), importMaxBytes: config.alertImportMaxBytes });
   registerTokenRoutes(app, { store, dispatcher, credentialName: config.scrapingCredential });
   registerFailoverRoutes(app, { ladder: failoverLadder });
+  await registerDashboard(app, { bus: events, store, live, allowedOrigins: config.dashboardOrigins });
 
   logger.info({ strategy: config.lbStrategy, workers: fleet.list().length }, `coordinator starting: strategy ${config.lbStrategy}, ${fleet.list().length} worker(s)`);
   for (const w of fleet.list()) logger.info({ worker: w.id, url: w.url }, `   - ${w.name} (${w.region}): ${w.url}`);

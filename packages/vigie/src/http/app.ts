@@ -66,7 +66,9 @@ export function createHttpApp(opts: HttpAppOptions): FastifyInstance {
   const publicRead = opts.publicRead === true;
   // Callback style, not async: this runs on every request, and an async hook costs a promise.
   app.addHook('onRequest', (request, reply, done) => {
-    if (!keyRequired || request.routeOptions.config?.open === true) return done();
+    // OPTIONS: a browser's CORS preflight never carries the key; it runs nothing, and only a
+    // route that allows the origin (DASHBOARD_ALLOWED_ORIGINS) answers it.
+    if (!keyRequired || request.method === 'OPTIONS' || request.routeOptions.config?.open === true) return done();
     if (publicRead && (request.method === 'GET' || request.method === 'HEAD')) return done();
     if (checkKey(providedKey(request.headers))) return done();
     request.log.warn({ route: request.url, ip: request.ip }, 'rejected: missing or wrong x-api-key');

@@ -10,7 +10,7 @@ export { retryDelayMs, type BackoffOptions } from './backoff.js';
 export { createLogNotifier } from './log.js';
 export { OutboxSender, type DrainResult, type OutboxSenderOptions } from './outbox-sender.js';
 export { matchIdempotencyKey, targetKey } from './targets.js';
-export { createTelegramNotifier, escapeHtml, renderTelegramMessage, type TelegramNotifierOptions } from './telegram.js';
+export { createTelegramNotifier, escapeHtml, renderTelegramMessage, renderTelegramStandbyMessage, type TelegramNotifierOptions } from './telegram.js';
 export { createWebhookNotifier, signWebhook, WEBHOOK_HEADERS, type WebhookNotifierOptions } from './webhook.js';
 
 export interface NotifiersConfig {

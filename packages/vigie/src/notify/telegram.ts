@@ -2,7 +2,23 @@ import { registerSecret, scrub } from '../observability/secrets.js';
 import type { OutboxEntry } from '../store/index.js';
 import { parseRetryAfter } from '@vigie/client';
 import { describeFetchError } from './http.js';
-import { delivered, describeFailover, formatPrice, isObject, permanent, readFailoverPayload, readMatchPayload, retryable, type FailoverPayload, type MatchPayload, type Notifier, type SendResult } from './types.js';
+import {
+  delivered,
+  describeFailover,
+  formatPrice,
+  isObject,
+  permanent,
+  readFailoverPayload,
+  readMatchPayload,
+  readStandbyPayload,
+  retryable,
+  standbyLines,
+  type FailoverPayload,
+  type MatchPayload,
+  type Notifier,
+  type SendResult,
+  type StandbyPayload,
+} from './types.js';
 
 export interface TelegramNotifierOptions {
   /** TELEGRAM_BOT_TOKEN. Registered as a secret: scrubbed from every log line. */
@@ -54,9 +70,10 @@ export function createTelegramNotifier(opts: TelegramNotifierOptions): Notifier 
     channel: 'telegram',
     async send(entry: OutboxEntry, signal: AbortSignal): Promise<SendResult> {
       const match = readMatchPayload(entry.payload);
-      const failover = match ? undefined : readFailoverPayload(entry.payload);
-      if (!match && !failover) return fail(permanent, 'the outbox entry holds no match or failover to send');
-      const message = match ? renderTelegramMessage(match) : renderFailoverMessage(failover!);
+      const standby = match ? undefined : readStandbyPayload(entry.payload);
+      const failover = match || standby ? undefined : readFailoverPayload(entry.payload);
+      const message = match ? renderTelegramMessage(match) : standby ? renderTelegramStandbyMessage(standby) : failover ? renderFailoverMessage(failover) : undefined;
+      if (!message) return fail(permanent, 'the outbox entry holds no match, standby event or failover to send');
       const target = isObject(entry.target) ? entry.target : {};
       const chatId = typeof target.chatId === 'string' && target.chatId ? target.chatId : opts.defaultChatId;
       if (!chatId) return fail(permanent, 'no chat to send to: set TELEGRAM_CHAT_ID, or give the alert\'s telegram target a chatId');
@@ -125,6 +142,12 @@ export function renderTelegramMessage(p: MatchPayload): TelegramMessage {
 export function renderFailoverMessage(p: FailoverPayload): TelegramMessage {
   const icon = p.kind === 'exhausted' ? '🚨' : p.ok ? '🛠' : '⚠️';
   return { text: `${icon} ${escapeHtml(cut(describeFailover(p), 3000))}`, parse_mode: 'HTML', link_preview_options: { is_disabled: true } };
+}
+
+/** The message for a primary/standby transition. */
+export function renderTelegramStandbyMessage(p: StandbyPayload): TelegramMessage {
+  const { title, lines } = standbyLines(p);
+  return { text: [`<b>${escapeHtml(title)}</b>`, ...lines.map(escapeHtml)].join('\n'), parse_mode: 'HTML', link_preview_options: { is_disabled: true } };
 }
 
 function cut(text: string, max: number): string {

@@ -152,3 +152,67 @@ export function formatPrice(price: number | null, currency: string | null): stri
   const amount = Number.isInteger(price) ? String(price) : price.toFixed(2);
   return currency ? `${amount} ${currency}` : amount;
 }
+
+/**
+ * What the outbox holds for a primary/standby transition (`vigie standby`): enough to say what
+ * happened with nothing else to read.
+ */
+export interface StandbyPayload {
+  event: 'standby';
+  /** `failover`: the standby took over; `failback`: the primary is back and the standby stopped. */
+  kind: 'failover' | 'failback';
+  /** The failover's id (`fo-<epoch ms>`), shared by its fail-back. */
+  id: string;
+  /** `primary-down`, `primary-recovered` or `manual`. */
+  reason: string;
+  /** The state copy's outcome; null when no STATE_DIR is set. */
+  syncOk: boolean | null;
+  /** Failover: the standby answered healthy in time; null when not checked (no FLY_HEALTH_URL) or on fail-back. */
+  ready: boolean | null;
+  /** `local` or `fly`. */
+  provider: string;
+  /** The standby's pid or machine id. */
+  machine: string | null;
+  at: number;
+}
+
+/** The entry's payload as a standby event, or undefined when it is not one. */
+export function readStandbyPayload(payload: unknown): StandbyPayload | undefined {
+  if (!isObject(payload) || payload.event !== 'standby') return undefined;
+  if ((payload.kind !== 'failover' && payload.kind !== 'failback') || typeof payload.id !== 'string') return undefined;
+  const tri = (v: unknown) => (typeof v === 'boolean' ? v : null);
+  return {
+    event: 'standby',
+    kind: payload.kind,
+    id: payload.id,
+    reason: str(payload.reason) ?? 'unknown',
+    syncOk: tri(payload.syncOk),
+    ready: tri(payload.ready),
+    provider: str(payload.provider) ?? 'unknown',
+    machine: str(payload.machine),
+    at: typeof payload.at === 'number' ? payload.at : 0,
+  };
+}
+
+/** The lines of a standby notification (plain text; channels escape it as they need). */
+export function standbyLines(p: StandbyPayload): { title: string; lines: string[] } {
+  const machine = p.machine ? ` (${p.provider} ${p.machine})` : ` (${p.provider})`;
+  if (p.kind === 'failover') {
+    const lines = [
+      p.reason === 'manual' ? 'Activated by hand (vigie standby activate).' : 'The primary failed its health checks.',
+      `Standby started${machine}.`,
+    ];
+    if (p.syncOk === false) lines.push('⚠️ State sync FAILED: the standby starts from the last good copy.');
+    if (p.syncOk === true) lines.push('State synced to the remote.');
+    if (p.ready === false) lines.push('⚠️ The standby did not answer healthy in time: check it.');
+    if (p.ready === true) lines.push('The standby answers healthy.');
+    return { title: '🚨 Failover: the standby is active', lines };
+  }
+  const lines = [
+    p.reason === 'manual' ? 'Deactivated by hand (vigie standby deactivate).' : 'The primary is healthy again.',
+    `Standby stopped${machine}.`,
+  ];
+  if (p.syncOk === false) lines.push('⚠️ Copying the state back FAILED: the primary runs on its own state.');
+  if (p.syncOk === true) lines.push('State copied back to the primary.');
+  return { title: '✅ Fail-back: the primary is active', lines };
+}

@@ -1,4 +1,4 @@
-import { pino, type Logger } from 'pino';
+import { multistream, pino, type Level, type Logger } from 'pino';
 import pretty from 'pino-pretty';
 import { scrub } from './secrets.js';
 
@@ -19,6 +19,8 @@ export interface LoggerOptions {
   base?: Record<string, unknown>;
   /** Where lines go (tests pass a buffer); default stdout. */
   destination?: NodeJS.WritableStream;
+  /** A second destination that always gets JSON lines (a log file), secrets scrubbed the same way. */
+  also?: NodeJS.WritableStream;
 }
 
 /**
@@ -72,6 +74,13 @@ export function createLogger(opts: LoggerOptions): Logger {
         sync: true,
       })
     : dest;
+  const out =
+    opts.also && opts.level !== 'silent'
+      ? multistream([
+          { level: opts.level as Level, stream },
+          { level: opts.level as Level, stream: opts.also },
+        ])
+      : stream;
   return pino(
     {
       level: opts.level,
@@ -80,6 +89,6 @@ export function createLogger(opts: LoggerOptions): Logger {
       hooks: { streamWrite: scrub },
       timestamp: pino.stdTimeFunctions.isoTime,
     },
-    stream,
+    out,
   );
 }

@@ -126,3 +126,49 @@ export function createCoordinatorMetrics() {
   };
 }
 export type CoordinatorMetrics = ReturnType<typeof createCoordinatorMetrics>;
+
+/** The standby monitor's Prometheus metrics (`vigie standby run`, GET /metrics on its endpoint). */
+export function createStandbyMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'vigie_' });
+  return {
+    registry,
+    state: new Gauge({
+      name: 'vigie_standby_state',
+      help: '1 for the monitor\'s current state (primary-active, confirming, failing-over, standby-active, failing-back), 0 for the others.',
+      labelNames: ['state'] as const,
+      registers: [registry],
+    }),
+    checks: new Counter({
+      name: 'vigie_standby_checks_total',
+      help: 'Health checks, by target (primary, standby) and outcome (ok, failed).',
+      labelNames: ['target', 'outcome'] as const,
+      registers: [registry],
+    }),
+    checkDuration: new Histogram({
+      name: 'vigie_standby_check_duration_seconds',
+      help: 'Time to answer a health check of the primary (failures included).',
+      buckets: [0.005, 0.025, 0.1, 0.5, 1, 5, 15],
+      registers: [registry],
+    }),
+    transitions: new Counter({
+      name: 'vigie_standby_transitions_total',
+      help: 'State changes of the monitor, by from and to.',
+      labelNames: ['from', 'to'] as const,
+      registers: [registry],
+    }),
+    syncs: new Counter({
+      name: 'vigie_standby_syncs_total',
+      help: 'rclone copies of the state, by direction (to-remote, from-remote) and outcome (ok, failed).',
+      labelNames: ['direction', 'outcome'] as const,
+      registers: [registry],
+    }),
+    syncDuration: new Histogram({
+      name: 'vigie_standby_sync_duration_seconds',
+      help: 'Duration of one rclone copy.',
+      buckets: [0.1, 0.5, 1, 5, 15, 60, 300],
+      registers: [registry],
+    }),
+  };
+}
+export type StandbyMetrics = ReturnType<typeof createStandbyMetrics>;

@@ -89,6 +89,7 @@ export async function up(baseConfig: VigieConfig, logger: Logger, opts: UpOption
   opts.print('');
   opts.print(`Vigie is up: coordinator ${coordinator.url}, ${workers.length} local worker(s)`);
   for (const s of specs) opts.print(`  ${s.name.padEnd(10)} http://${s.host}:${s.port}`);
+  opts.print(`  dashboard  ${coordinator.url}/   (log in with the API key)`);
   // Reads need the key too (x-api-key): the CLI sends it, a browser does not.
   opts.print(`  stats      ${coordinator.url}/api/v1/worker/main/stats   (with the key in x-api-key; or \`vigie stats\`)`);
   if (demo) {

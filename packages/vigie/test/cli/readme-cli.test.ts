@@ -6,7 +6,8 @@ import { EXIT } from '../../src/cli/exit-codes.js';
 import { runVigie } from '../helpers/vigie-process.js';
 
 const README = readFileSync(fileURLToPath(new URL('../../../../README.md', import.meta.url)), 'utf8');
-const BROWSER_TEST = readFileSync(fileURLToPath(new URL('../../../client/test/browser.test.ts', import.meta.url)), 'utf8');
+// The browser tests' skip message lives in their shared Chromium helper.
+const BROWSER_TEST = readFileSync(fileURLToPath(new URL('../../../client/test/helpers/chromium.ts', import.meta.url)), 'utf8');
 const flat = (s: string) => s.replace(/\s+/g, ' ');
 
 /** The shell blocks of a Markdown section. */

@@ -549,6 +549,23 @@ export function storeConformanceSuite(name: string, open: () => Promise<Store>):
         expect(await count(store, 'notification_outbox')).toBe(2);
       });
 
+      it('tells where the notifications of given matches stand, without their target or payload', async () => {
+        expect(await store.outbox.deliveriesOf([])).toEqual([]);
+        const alertId = (await store.alerts.create({ name: 'a', source: 's', query: 'q' })).id;
+        const [m1, m2, m3] = await Promise.all(['i1', 'i2', 'i3'].map(async (itemId) => (await store.matches.insertMatch({ alertId, itemId, item: {} })).match.id));
+        const a = (await store.outbox.enqueue({ ...msg('m1-tg'), matchId: m1! })).entry;
+        await store.outbox.enqueue({ ...msg('m1-hook'), channel: 'webhook', matchId: m1!, now: 1001 });
+        const c = (await store.outbox.enqueue({ ...msg('m2-tg'), matchId: m2!, now: 1002 })).entry;
+        await store.outbox.enqueue({ ...msg('m3-tg'), matchId: m3! });
+        await store.outbox.markSent(a.id, 1500);
+        await store.outbox.markFailed(c.id, 'HTTP 400');
+        expect(await store.outbox.deliveriesOf([m1!, m2!, 'unknown'])).toEqual([
+          { matchId: m1, channel: 'telegram', status: 'sent', attempts: 1, lastError: null, sentAt: 1500 },
+          { matchId: m1, channel: 'webhook', status: 'pending', attempts: 0, lastError: null, sentAt: null },
+          { matchId: m2, channel: 'telegram', status: 'failed', attempts: 1, lastError: 'HTTP 400', sentAt: null },
+        ]);
+      });
+
       it('hands out due entries in order and tracks retries, sends and failures', async () => {
         const a = (await store.outbox.enqueue(msg('a', 1500))).entry;
         const b = (await store.outbox.enqueue(msg('b', 1200))).entry;

@@ -57,6 +57,18 @@ export interface OutboxRepo {
    * winner dies mid-send, the entry is due again when the lease ends.
    */
   claim(entry: Pick<OutboxEntry, 'id' | 'nextAttemptAt'>, leaseUntil: number): Promise<boolean>;
+  /** The delivery state of the notifications of these matches (no target, no payload: they may hold secrets). */
+  deliveriesOf(matchIds: readonly string[]): Promise<Delivery[]>;
+}
+
+/** Where one match's notification on one channel stands, as the dashboard shows it. */
+export interface Delivery {
+  matchId: string;
+  channel: string;
+  status: OutboxStatus;
+  attempts: number;
+  lastError: string | null;
+  sentAt: number | null;
 }
 
 function toEntry(r: Selectable<NotificationOutboxTable>): OutboxEntry {
@@ -157,6 +169,7 @@ export function createOutboxRepo(db: Kysely<Database>): OutboxRepo {
         .executeTakeFirst();
       return row && toEntry(row);
     },
+
     async claim(entry, leaseUntil) {
       const res = await db
         .updateTable('notification_outbox')
@@ -166,6 +179,24 @@ export function createOutboxRepo(db: Kysely<Database>): OutboxRepo {
         .where('next_attempt_at', '=', entry.nextAttemptAt)
         .executeTakeFirst();
       return res.numUpdatedRows > 0n;
+    },
+
+    async deliveriesOf(matchIds) {
+      if (matchIds.length === 0) return [];
+      const rows = await db
+        .selectFrom('notification_outbox')
+        .select(['match_id', 'channel', 'status', 'attempts', 'last_error', 'sent_at'])
+        .where('match_id', 'in', [...matchIds])
+        .orderBy('created_at')
+        .execute();
+      return rows.map((r) => ({
+        matchId: r.match_id!,
+        channel: r.channel,
+        status: r.status as OutboxStatus,
+        attempts: r.attempts,
+        lastError: r.last_error,
+        sentAt: r.sent_at,
+      }));
     },
   };
 }
