@@ -13,7 +13,7 @@ describe('vigie config docs|check', () => {
     const r = await runVigie(['config', 'docs'], env);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(`${renderConfigTable()}\n`);
-    expect(r.stdout).toMatch(/^\| `CHECK_INTERVAL` \| `checkInterval` \| `60` \| integer ≥ 1 \| not read yet \| Not read yet: /m);
+    expect(r.stdout).toMatch(/^\| `CHECK_INTERVAL` \| `checkInterval` \| `60` \| integer ≥ 1 \| restart \| /m);
     expect(r.stdout).toMatch(/^\| `ENABLE_FAILOVER` \| `enableFailover` \| `false` \| true \\\| false \\\| 1 \\\| 0 \| live \| Heal workers /m);
     expect(r.stdout).toMatch(/^\| `LB_STRATEGY` \| .* \| live \| /m);
     expect(r.stdout).toMatch(/^\| `PORT` \| .* \| restart \| /m);
