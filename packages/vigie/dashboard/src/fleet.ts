@@ -14,6 +14,12 @@ function stateOf(w: WorkerRow, t: number): { cls: 'ok' | 'bad' | 'banned'; text:
   return { cls: 'ok', text: '✔ Healthy' };
 }
 
+/** A latency for people: "12 ms", "1.3 s", or "–" before the first command. */
+function ms(value: number | null): string {
+  if (value === null) return '–';
+  return value < 1000 ? `${Math.round(value)} ms` : `${(value / 1000).toFixed(1)} s`;
+}
+
 function Row({ w, t }: { w: WorkerRow; t: number }) {
   const s = stateOf(w, t);
   const pending = (name: string) => busy.value.has(`${name}:${w.id}`);
@@ -23,6 +29,7 @@ function Row({ w, t }: { w: WorkerRow; t: number }) {
     <td class="url">${w.url}</td>
     <td class=${`state ${s.cls}`} data-state=${s.cls}>${s.text}</td>
     <td>${w.successRate}%<div class="sub">${w.requestCount} requests</div></td>
+    <td class="latency">${ms(w.latencyP50Ms)} / ${ms(w.latencyP95Ms)}<div class="sub">${w.inFlight} in flight</div></td>
     <td>${ago(w.lastSeenAt, t)}</td>
     <td class="actions">
       ${w.isBanned
@@ -33,7 +40,7 @@ function Row({ w, t }: { w: WorkerRow; t: number }) {
   </tr>`;
 }
 
-/** One row per worker: identity, state, success rate, last seen, and what an operator does. */
+/** One row per worker: identity, state, success rate, latency and in flight, last seen, and what an operator does. */
 export function Fleet() {
   const list = workers.value;
   const t = now.value;
@@ -43,7 +50,7 @@ export function Fleet() {
     ${list.length === 0
       ? html`<p class="empty">No worker registered. Add one with <code>vigie workers add</code>.</p>`
       : html`<div class="table-wrap" tabindex="0" role="region" aria-label="Fleet"><table class="fleet">
-          <thead><tr><th scope="col">Worker</th><th scope="col">Region</th><th scope="col">URL</th><th scope="col">State</th><th scope="col">Success</th><th scope="col">Last seen</th><th scope="col">Actions</th></tr></thead>
+          <thead><tr><th scope="col">Worker</th><th scope="col">Region</th><th scope="col">URL</th><th scope="col">State</th><th scope="col">Success</th><th scope="col">Latency p50 / p95</th><th scope="col">Last seen</th><th scope="col">Actions</th></tr></thead>
           <tbody>${list.map((w) => html`<${Row} key=${w.id} w=${w} t=${t} />`)}</tbody>
         </table></div>`}
   </section>`;

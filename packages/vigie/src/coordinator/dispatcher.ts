@@ -126,9 +126,10 @@ export class Dispatcher {
 
   private async call(id: string, url: string, command: Command, signal?: AbortSignal, timeoutMs = this.opts.settings().requestTimeoutMs): Promise<CallResult> {
     this.balancer.begin(id, this.now());
+    this.opts.fleet.begin(id);
     const result = await this.opts.client.execute(url, command, timeoutMs, signal);
     this.balancer.record(id, result.ok ? 'success' : 'failure', result.latencyMs, this.now());
-    this.opts.fleet.recordOutcome(id, result.ok, this.now());
+    this.opts.fleet.recordOutcome(id, result.ok, this.now(), result.latencyMs);
     if (result.ok) {
       this.opts.onSuccess?.(id);
       const w = this.opts.fleet.get(id);

@@ -24,6 +24,11 @@ export interface FleetStats {
     /** Why the last health check or command failed, while it is unhealthy. */
     lastError: string | null;
     lastSeenAt: string | null;
+    /** Commands sent and not answered yet. */
+    inFlight: number;
+    /** Median and 95th percentile of its last 64 command latencies, ms (null before the first). */
+    latencyP50Ms: number | null;
+    latencyP95Ms: number | null;
   }>;
 }
 
@@ -41,10 +46,13 @@ export function fleetCounts(workers: readonly WorkerSnapshot[], now: number): Pi
   return { totalWorkers: workers.length, availableWorkers: available, bannedWorkers: banned, unhealthyWorkers: unhealthy };
 }
 
-/** The stats answer for `workers` at `now`. */
-export function fleetStats(workers: readonly WorkerSnapshot[], now: number): FleetStats {
+const NO_LATENCY = () => ({ p50: null, p95: null });
+
+/** The stats answer for `workers` at `now`; `latency` gives each worker's p50/p95 (Fleet.latency). */
+export function fleetStats(workers: readonly WorkerSnapshot[], now: number, latency: (id: string) => { p50: number | null; p95: number | null } = NO_LATENCY): FleetStats {
   const rows = workers.map((w) => {
     const banned = isBanned(w.bannedUntil, now);
+    const { p50, p95 } = latency(w.id);
     return {
       id: w.id,
       name: w.name,
@@ -61,6 +69,9 @@ export function fleetStats(workers: readonly WorkerSnapshot[], now: number): Fle
       successRate: w.requestCount === 0 ? 100 : Math.round((w.successCount / w.requestCount) * 10_000) / 100,
       lastError: w.lastError,
       lastSeenAt: w.lastSeenAt === null ? null : new Date(w.lastSeenAt).toISOString(),
+      inFlight: w.inFlight,
+      latencyP50Ms: p50 === null ? null : Math.round(p50 * 10) / 10,
+      latencyP95Ms: p95 === null ? null : Math.round(p95 * 10) / 10,
     };
   });
   return { ...fleetCounts(workers, now), workers: rows };

@@ -4,6 +4,7 @@ import { EventBus } from '../events/bus.js';
 import type { UnbanReason, WorkerChanges, WorkerInfo } from '../events/types.js';
 import type { Logger } from '../observability/logger.js';
 import type { Store, WorkerIdentity, WorkerOrigin } from '../store/index.js';
+import { LatencyWindow } from './latency-window.js';
 import { isBanned } from './policy/bans.js';
 
 /** What the coordinator knows of one worker: its entry, its health, its ban, its counters. */
@@ -29,6 +30,8 @@ export interface WorkerState {
   requestCount: number;
   successCount: number;
   errorCount: number;
+  /** Commands sent to it and not answered yet. */
+  inFlight: number;
 }
 
 /** A worker as others see it: a read-only view; only the fleet changes worker state. */
@@ -48,6 +51,8 @@ export type UpdateSource = 'operator' | 'failover';
 export class Fleet {
   private readonly workers = new Map<string, WorkerState>();
   private readonly pending = new Map<string, { requests: number; successes: number; errors: number }>();
+  /** Each worker's last command latencies (made on its first command). */
+  private readonly latencies = new Map<string, LatencyWindow>();
 
   private constructor(
     private readonly store: Store,
@@ -93,6 +98,7 @@ export class Fleet {
         requestCount: s?.requestCount ?? 0,
         successCount: s?.successCount ?? 0,
         errorCount: s?.errorCount ?? 0,
+        inFlight: 0,
       });
     }
     return fleet;
@@ -118,7 +124,7 @@ export class Fleet {
     const state: WorkerState = {
       id: w.id, name: w.name, region: w.region, url: w.url, origin: 'runtime', configBase: null, ...fly,
       healthy: true, lastCheckAt: null, lastError: null, lastSeenAt: null, bannedUntil: null, banCount: 0, banReason: null,
-      requestCount: 0, successCount: 0, errorCount: 0,
+      requestCount: 0, successCount: 0, errorCount: 0, inFlight: 0,
     };
     this.workers.set(w.id, state);
     this.events.emit('worker.added', { worker: info(state) });
@@ -131,6 +137,7 @@ export class Fleet {
     await this.store.workers.remove(id);
     this.workers.delete(id);
     this.pending.delete(id);
+    this.latencies.delete(id);
     this.events.emit('worker.removed', { workerId: id, name: w.name, url: w.url });
   }
 
@@ -208,10 +215,31 @@ export class Fleet {
     }
   }
 
-  /** Counts one request's outcome, in memory now and in the store at the next flush. */
-  recordOutcome(id: string, success: boolean, now: number): void {
+  /** A command to `id` is on its way (the in-flight count that stats show). */
+  begin(id: string): void {
+    const w = this.workers.get(id);
+    if (w) w.inFlight++;
+  }
+
+  /** The p50 and p95 of a worker's last command latencies, in ms (null before its first command). */
+  latency(id: string): { p50: number | null; p95: number | null } {
+    const window = this.latencies.get(id);
+    return { p50: window?.percentile(50) ?? null, p95: window?.percentile(95) ?? null };
+  }
+
+  /**
+   * Counts one request's outcome, in memory now and in the store at the next flush; with its
+   * latency, it ends a command that `begin` counted in flight.
+   */
+  recordOutcome(id: string, success: boolean, now: number, latencyMs?: number): void {
     const w = this.workers.get(id);
     if (!w) return;
+    if (latencyMs !== undefined) {
+      w.inFlight = Math.max(0, w.inFlight - 1);
+      let window = this.latencies.get(id);
+      if (!window) this.latencies.set(id, (window = new LatencyWindow()));
+      window.add(latencyMs);
+    }
     w.requestCount++;
     if (success) {
       w.successCount++;

@@ -73,7 +73,7 @@ export function registerCoordinatorRoutes(app: FastifyInstance, deps: Coordinato
     });
   });
 
-  app.get('/api/v1/worker/main/stats', async () => fleetStats(fleet.list(), Date.now()));
+  app.get('/api/v1/worker/main/stats', async () => fleetStats(fleet.list(), Date.now(), (id) => fleet.latency(id)));
 
   // Run-time settings only: none is a secret (the config store refuses secret keys).
   app.get('/api/v1/config/runtime', async () => {

@@ -1,3 +1,4 @@
+import { backoffDelay } from '@vigie/client';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { VigieError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
@@ -15,15 +16,18 @@ export interface LocalWorkerSpec {
   env: NodeJS.ProcessEnv;
 }
 
+const RESTART_BACKOFF = { baseMs: 1000, maxMs: 30_000 } as const;
+
 /**
  * One local worker process, kept alive: when it dies it is started again after a backoff
- * (1 s, doubling to 30 s; reset once it has stayed up a minute), until `stop()`.
+ * (up to 1 s, doubling to 30 s, jittered; reset once it has stayed up a minute), until `stop()`.
  */
 export class LocalWorker {
   private child: ChildProcess | undefined;
   private stopping = false;
   private restartTimer: NodeJS.Timeout | undefined;
-  private backoffMs = 1000;
+  /** Restarts since the worker last stayed up a minute: the backoff's exponent. */
+  private failures = 0;
   private startedAt = 0;
   /** How many times it was restarted after dying. */
   restarts = 0;
@@ -70,14 +74,16 @@ export class LocalWorker {
     child.once('exit', (code, signal) => {
       if (this.child === child) this.child = undefined;
       if (this.stopping || this.replacing) return;
-      if (Date.now() - this.startedAt > 60_000) this.backoffMs = 1000;
-      this.logger.warn({ worker: this.spec.id, code, signal, restartInMs: this.backoffMs }, `local worker ${this.spec.name} exited (${signal ?? code}); restarting in ${this.backoffMs / 1000}s`);
+      if (Date.now() - this.startedAt > 60_000) this.failures = 0;
+      // The project's one backoff: 1 s doubling to 30 s, jittered so that workers that died
+      // together (a shared cause) do not all come back at the same instant.
+      const delayMs = backoffDelay(this.failures++, RESTART_BACKOFF, Math.random);
+      this.logger.warn({ worker: this.spec.id, code, signal, restartInMs: delayMs }, `local worker ${this.spec.name} exited (${signal ?? code}); restarting in ${(delayMs / 1000).toFixed(1)}s`);
       this.restartTimer = setTimeout(() => {
         if (this.stopping) return;
         this.restarts++;
         this.start();
-      }, this.backoffMs);
-      this.backoffMs = Math.min(this.backoffMs * 2, 30_000);
+      }, delayMs);
     });
   }
 
@@ -111,7 +117,7 @@ export class LocalWorker {
       clearTimeout(this.restartTimer);
       await this.kill(graceMs);
       this.current = { ...this.current, host };
-      this.backoffMs = 1000;
+      this.failures = 0;
     } finally {
       this.replacing = false;
     }

@@ -41,9 +41,15 @@ describe('coordinator with three real workers', () => {
     const { url } = await fleet.startCoordinator({ LB_STRATEGY: 'round-robin' });
 
     expect(await burst(url, 1000, 16)).toEqual([]);
-    const stats = await get<Stats>(`${url}/api/v1/worker/main/stats`);
+    const stats = await get<Stats & { workers: Array<{ inFlight: number; latencyP50Ms: number | null; latencyP95Ms: number | null }> }>(`${url}/api/v1/worker/main/stats`);
     // Round-robin spread the load: every worker served a fair share.
     for (const w of stats.workers) expect(w.successCount).toBeGreaterThan(250);
+    // Nothing left in flight; each worker's latency known, its p95 no less than its median.
+    for (const w of stats.workers) {
+      expect(w.inFlight).toBe(0);
+      expect(w.latencyP50Ms).toBeGreaterThan(0);
+      expect(w.latencyP95Ms).toBeGreaterThanOrEqual(w.latencyP50Ms!);
+    }
 
     const victim = fleet.workers[1]!;
     const failures = await burst(url, 1000, 16, 300, async () => {

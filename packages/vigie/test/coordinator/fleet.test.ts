@@ -99,6 +99,16 @@ describe('Fleet: the only writer of worker state', () => {
     expect(await store.workers.get('w3')).toBeUndefined();
   });
 
+  it('counts commands in flight and keeps each worker\'s latency percentiles for stats', async () => {
+    const fleet = await Fleet.load(store, CONFIG, logger, events);
+    fleet.begin('w1');
+    fleet.begin('w1');
+    expect(fleetStats(fleet.list(), Date.now()).workers[0]).toMatchObject({ inFlight: 2, latencyP50Ms: null, latencyP95Ms: null });
+    for (const ms of [10, 20, 30, 40]) fleet.recordOutcome('w1', true, Date.now(), ms);
+    const row = fleetStats(fleet.list(), Date.now(), (id) => fleet.latency(id)).workers[0]!;
+    expect(row).toMatchObject({ inFlight: 0, latencyP50Ms: 20, latencyP95Ms: 40, requestCount: 4 });
+  });
+
   it('logs each change once and counts it', async () => {
     const fleet = await Fleet.load(store, CONFIG, logger, events);
     const metrics = createCoordinatorMetrics();

@@ -103,6 +103,9 @@ describe.skipIf(!chromiumAvailable)('the dashboard in headless Chromium', () => 
   it('shows the three workers healthy, with the live feed open', async () => {
     await expect.poll(() => page.locator('tr[data-worker] td[data-state="ok"]').count(), { timeout: 10_000 }).toBe(3);
     for (const id of ['w1', 'w2', 'w3']) expect(await row(id).locator('td[data-state]').textContent()).toContain('Healthy');
+    // Latency p50/p95 ("–" before a worker's first command) and commands in flight.
+    expect(await page.locator('table.fleet thead').textContent()).toContain('Latency p50 / p95');
+    expect(await row('w1').locator('td.latency').textContent()).toMatch(/^(–|\d+ ms|\d+\.\d s) \/ (–|\d+ ms|\d+\.\d s)\s*\d+ in flight$/);
     await expect.poll(() => page.locator('[data-feed]').getAttribute('data-feed'), { timeout: 10_000 }).toBe('open');
   });
 
