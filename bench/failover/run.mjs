@@ -16,14 +16,9 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { DIST, SEED_FIXED_WAIT_MS, VIGIE_BIN, roundsArg } from '../lib/paths.mjs';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const DIST = path.join(ROOT, 'packages', 'vigie', 'dist');
-const VIGIE_BIN = path.join(ROOT, 'packages', 'vigie', 'bin', 'vigie.js');
-const SEED_FIXED_WAIT_MS = 30_000;
-const args = process.argv.slice(2);
-const rounds = Number(args[args.indexOf('--rounds') + 1] || 5) || 5;
+const rounds = roundsArg();
 
 const { createLogger } = await import(path.join(DIST, 'observability', 'logger.js'));
 const { openStore } = await import(path.join(DIST, 'store', 'index.js'));

@@ -14,15 +14,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const DIST = path.join(ROOT, 'packages', 'vigie', 'dist');
-const VIGIE_BIN = path.join(ROOT, 'packages', 'vigie', 'bin', 'vigie.js');
-const SEED_FIXED_WAIT_MS = 30_000;
-
-const args = process.argv.slice(2);
-const rounds = Number(args[args.indexOf('--rounds') + 1] || 5) || 5;
+import { DIST, SEED_FIXED_WAIT_MS, VIGIE_BIN, roundsArg } from '../lib/paths.mjs';
+const rounds = roundsArg();
 
 const { createLogger } = await import(path.join(DIST, 'observability', 'logger.js'));
 const { FakeFlyServer } = await import(path.join(DIST, 'remediation', 'providers', 'fly', 'fake-server.js'));
