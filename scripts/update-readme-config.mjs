@@ -3,8 +3,7 @@
 // error codes (from the error catalogue) — after `npm run build`. A test fails when the README
 // and the code disagree, so neither can drift.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { renderConfigTable } from '../packages/vigie/dist/config/docs.js';
-import { renderErrorTable } from '../packages/vigie/dist/errors.js';
+import { renderConfigTable, renderErrorTable } from '../packages/vigie/dist/config/docs.js';
 
 const file = new URL('../README.md', import.meta.url);
 let text = readFileSync(file, 'utf8');

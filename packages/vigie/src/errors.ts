@@ -2,7 +2,7 @@
  * The error catalogue: every code Vigie answers, throws or prints, once, with its HTTP status
  * and what the user should do. Codes are public contract (scripts match on them); messages say
  * what happened in the case at hand, and the catalogue's `todo` is the generic next step. The
- * README's list of codes is generated from this table (scripts/update-readme-config.mjs), so the
+ * README's list of codes is generated from this table (config/docs.ts `renderErrorTable`), so the
  * two cannot drift.
  */
 interface ErrorSpec {
@@ -191,10 +191,4 @@ export class ForeignError extends Error {
 /** True when `err` is a VigieError with the given code. */
 export function hasCode(err: unknown, code: ErrorCode): boolean {
   return err instanceof VigieError && err.code === code;
-}
-
-/** The README's list of codes, as a Markdown table grouped by area (generated, see the file comment). */
-export function renderErrorTable(): string {
-  const rows = Object.entries(ERROR_CATALOGUE).map(([code, s]) => `| \`${code}\` | ${s.status} | ${s.area} | ${s.todo.replace(/\|/g, '\\|')} |`);
-  return ['| code | HTTP | from | what to do |', '|---|---|---|---|', ...rows].join('\n');
 }

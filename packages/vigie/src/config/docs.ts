@@ -1,3 +1,4 @@
+import { ERROR_CATALOGUE } from '../errors.js';
 import { markdownCell } from '../util/markdown.js';
 import { kebab } from './load.js';
 import { SETTINGS, type Applies, type Group, type Setting } from './settings.js';
@@ -52,4 +53,10 @@ export function renderConfigTable(): string {
   }
   out.push(`Flags: a setting given as a flag (\`--${kebab('workerRegion')}\`-style, see \`vigie <command> --help\`) wins over env, env over the file, the file over the default.`);
   return out.join('\n');
+}
+
+/** The README's list of error codes, from the catalogue (errors.ts), with the same cell escaping as the config table. */
+export function renderErrorTable(): string {
+  const rows = Object.entries(ERROR_CATALOGUE).map(([code, s]) => `| \`${code}\` | ${s.status} | ${s.area} | ${markdownCell(s.todo)} |`);
+  return ['| code | HTTP | from | what to do |', '|---|---|---|---|', ...rows].join('\n');
 }

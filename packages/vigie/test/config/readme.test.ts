@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import MarkdownIt from 'markdown-it';
 import { describe, expect, it } from 'vitest';
-import { APPLIES_LABEL, describeSetting, renderConfigTable } from '../../src/config/docs.js';
+import { APPLIES_LABEL, describeSetting, renderConfigTable, renderErrorTable } from '../../src/config/docs.js';
 import { SETTINGS, type Setting } from '../../src/config/settings.js';
-import { ERROR_CATALOGUE, renderErrorTable } from '../../src/errors.js';
+import { ERROR_CATALOGUE } from '../../src/errors.js';
 
 /** A table row as a GitHub-style renderer sees it: its cells' texts, and the source line. */
 interface Row {
