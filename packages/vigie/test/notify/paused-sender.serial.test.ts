@@ -30,7 +30,10 @@ const store = await openStore({ dataDir: process.env.DATA_DIR });
 const logger = createLogger({ level: 'info', format: 'json' });
 const sender = new OutboxSender({ store, notifiers: [createWebhookNotifier()], logger, pollIntervalMs: 100, sendTimeoutMs: 1500, leaseMs: ${leaseMs}, backoff: { baseMs: 300, random: () => 0 } });
 sender.start();
-process.on('SIGTERM', async () => { await sender.stop(); await store.close(); process.exit(0); });
+// The sender's poll timer is unref'd (it must not hold a coordinator open): this process holds
+// itself open until SIGTERM, or it could end before its first poll.
+const alive = setInterval(() => {}, 1 << 30);
+process.on('SIGTERM', async () => { clearInterval(alive); await sender.stop(); await store.close(); process.exit(0); });
 `;
 
 const children: ChildProcess[] = [];
@@ -149,6 +152,8 @@ function spawnSender(dataDir: string, leaseMs: number): { child: ChildProcess; o
   children.push(child);
   child.stdout!.on('data', (c) => (output += c));
   child.stderr!.on('data', (c) => (output += c));
+  // A sender that ends early would otherwise show only as a notification never sent.
+  child.on('exit', (code, signal) => (output += `\n[sender process ended: code ${code}, signal ${signal}]`));
   return { child, output: () => output };
 }
 
