@@ -1,5 +1,6 @@
 import type { WorkerAnswer } from '../wire/answer.js';
 import { ConnectionSet } from './connections.js';
+import { HealthProbe, type ProbeOutcome } from './health-probe.js';
 import type { AttemptFailure } from './policy/retry-plan.js';
 
 /** A command as the worker protocol carries it. */
@@ -21,6 +22,7 @@ export interface WorkerClientOptions {
 }
 
 const DEADLINE_HEADER = 'x-vigie-deadline-ms';
+const HEALTH_PATH = '/api/v1/worker/health';
 
 /**
  * HTTP to the workers: keep-alive connections (a ConnectionSet per worker, opened on demand),
@@ -30,6 +32,8 @@ const DEADLINE_HEADER = 'x-vigie-deadline-ms';
 export class WorkerClient {
   /** The connections to each worker URL, with the URL's path kept as a prefix. */
   private readonly pools = new Map<string, { pool: ConnectionSet; prefix: string }>();
+  /** Each worker URL's health probe; `null` once it answered in a form the probe does not read. */
+  private readonly probes = new Map<string, HealthProbe | null>();
 
   constructor(private readonly opts: WorkerClientOptions) {}
 
@@ -62,28 +66,62 @@ export class WorkerClient {
     });
   }
 
-  /** GETs the worker's /api/v1/worker/health. */
+  /**
+   * GETs the worker's /api/v1/worker/health, through its health probe (a lean keep-alive path,
+   * health-probe.ts); through the general client when a probe is already in flight to that worker
+   * or the worker answers in a form the probe does not read.
+   */
   async health(baseUrl: string, timeoutMs: number, signal?: AbortSignal): Promise<CallResult> {
-    return this.call(baseUrl, '/api/v1/worker/health', timeoutMs, signal, { method: 'GET' });
+    const probe = this.probeFor(baseUrl);
+    if (probe && !probe.busy) {
+      const started = performance.now();
+      const outcome = await probe.probe(timeoutMs, signal);
+      if (outcome.kind !== 'unsupported') return this.probeResult(outcome, timeoutMs, started);
+      this.probes.set(baseUrl, null);
+    }
+    return this.call(baseUrl, HEALTH_PATH, timeoutMs, signal, { method: 'GET' });
   }
 
   /** Closes the connections to one worker url (the worker was removed or moved); in-flight calls finish first. */
   async release(baseUrl: string): Promise<void> {
+    this.probes.get(baseUrl)?.close();
+    this.probes.delete(baseUrl);
     const entry = this.pools.get(baseUrl);
     if (!entry) return;
     this.pools.delete(baseUrl);
     await entry.pool.close();
   }
 
-  /** How many worker urls hold a connection pool (for tests and metrics). */
+  /** How many worker urls hold connections, a pool or a health probe (for tests and metrics). */
   get poolCount(): number {
-    return this.pools.size;
+    let n = this.pools.size;
+    for (const url of this.probes.keys()) if (!this.pools.has(url)) n++;
+    return n;
   }
 
   /** Closes every pooled connection. */
   async close(): Promise<void> {
+    for (const probe of this.probes.values()) probe?.close();
+    this.probes.clear();
     await Promise.all([...this.pools.values()].map((p) => p.pool.close()));
     this.pools.clear();
+  }
+
+  private probeFor(baseUrl: string): HealthProbe | null {
+    let probe = this.probes.get(baseUrl);
+    if (probe === undefined) {
+      const url = new URL(baseUrl);
+      probe = url.protocol === 'http:' || url.protocol === 'https:' ? new HealthProbe(url, url.pathname.replace(/\/+$/, '') + HEALTH_PATH) : null;
+      this.probes.set(baseUrl, probe);
+    }
+    return probe;
+  }
+
+  private probeResult(outcome: Exclude<ProbeOutcome, { kind: 'unsupported' }>, timeoutMs: number, started: number): CallResult {
+    const latencyMs = Math.round((performance.now() - started) * 10) / 10;
+    if (outcome.kind === 'answer') return answerOf(outcome.statusCode, outcome.text, latencyMs);
+    if (outcome.kind === 'timeout') return { ok: false, failure: { kind: 'timeout' }, message: `no answer within ${timeoutMs} ms`, latencyMs };
+    return { ok: false, failure: { kind: 'network', ...(outcome.code ? { code: outcome.code } : {}) }, message: outcome.message, latencyMs };
   }
 
   private async call(
@@ -106,21 +144,7 @@ export class WorkerClient {
         bodyTimeout: timeoutMs,
         ...(signal ? { signal } : {}),
       });
-      const text = res.text;
-      let body: Partial<WorkerAnswer> | unknown;
-      try {
-        body = JSON.parse(text);
-      } catch {
-        body = undefined;
-      }
-      if (res.statusCode >= 200 && res.statusCode < 300 && isObject(body) && body.success !== false) {
-        return { ok: true, status: res.statusCode, data: 'data' in body ? body.data : body, latencyMs: latency() };
-      }
-      const error = isObject(body) && typeof body.error === 'string' ? body.error : undefined;
-      const message = isObject(body) && typeof body.message === 'string' ? body.message : (error ?? `HTTP ${res.statusCode}`);
-      // A 2xx with an unreadable body is the worker's fault, as a 5xx would be.
-      const status = res.statusCode >= 200 && res.statusCode < 300 ? 502 : res.statusCode;
-      return { ok: false, failure: { kind: 'http', status, ...(error ? { error } : {}) }, status, body, message, latencyMs: latency() };
+      return answerOf(res.statusCode, res.text, latency());
     } catch (err) {
       const code = errorCode(err);
       if (!signal?.aborted && (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT')) {
@@ -133,6 +157,24 @@ export class WorkerClient {
       return { ok: false, failure: { kind: 'network', ...(code ? { code } : {}) }, message: describeNetworkError(err), latencyMs: latency() };
     }
   }
+}
+
+/** What a worker's answer says: its data on a 2xx success, else the failure it names. */
+function answerOf(statusCode: number, text: string, latencyMs: number): CallResult {
+  let body: Partial<WorkerAnswer> | unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = undefined;
+  }
+  if (statusCode >= 200 && statusCode < 300 && isObject(body) && body.success !== false) {
+    return { ok: true, status: statusCode, data: 'data' in body ? body.data : body, latencyMs };
+  }
+  const error = isObject(body) && typeof body.error === 'string' ? body.error : undefined;
+  const message = isObject(body) && typeof body.message === 'string' ? body.message : (error ?? `HTTP ${statusCode}`);
+  // A 2xx with an unreadable body is the worker's fault, as a 5xx would be.
+  const status = statusCode >= 200 && statusCode < 300 ? 502 : statusCode;
+  return { ok: false, failure: { kind: 'http', status, ...(error ? { error } : {}) }, status, body, message, latencyMs };
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
