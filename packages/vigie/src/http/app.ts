@@ -34,7 +34,7 @@ const TIMEOUT_CHECK_INTERVAL_MS = 1000;
 
 /**
  * A fastify app with what every Vigie server shares: the error shape, the API key on every
- * route (checked onRequest, before the body is read, so that a wrong key costs nothing and runs
+ * route (checked at preParsing, before the body is read, so that a wrong key costs nothing and runs
  * nothing), and `/metrics`. Reads need the key too: they return the fleet, alerts, matches,
  * runs, credential state and config, and `/metrics` names the workers. Only routes declared
  * with OPEN_ROUTE (health) are open, and every GET when `publicRead` is set.
@@ -65,12 +65,15 @@ export function createHttpApp(opts: HttpAppOptions): FastifyInstance {
   const keyRequired = opts.apiKeys.length > 0;
   const publicRead = opts.publicRead === true;
   // Callback style, not async: this runs on every request, and an async hook costs a promise.
-  app.addHook('onRequest', (request, reply, done) => {
+  // preParsing, not onRequest: after the CORS hook (onRequest, DASHBOARD_ALLOWED_ORIGINS), so that
+  // a refused call from a page on another coordinator carries the CORS headers and the page can
+  // say "wrong key" instead of "unreachable"; still before the body is read.
+  app.addHook('preParsing', (request, reply, payload, done) => {
     // OPTIONS: a browser's CORS preflight never carries the key; it runs nothing, and only a
     // route that allows the origin (DASHBOARD_ALLOWED_ORIGINS) answers it.
-    if (!keyRequired || request.method === 'OPTIONS' || request.routeOptions.config?.open === true) return done();
-    if (publicRead && (request.method === 'GET' || request.method === 'HEAD')) return done();
-    if (checkKey(providedKey(request.headers))) return done();
+    if (!keyRequired || request.method === 'OPTIONS' || request.routeOptions.config?.open === true) return done(null, payload);
+    if (publicRead && (request.method === 'GET' || request.method === 'HEAD')) return done(null, payload);
+    if (checkKey(providedKey(request.headers))) return done(null, payload);
     request.log.warn({ route: request.url, ip: request.ip }, 'rejected: missing or wrong x-api-key');
     void sendError(reply, new VigieError('UNAUTHORIZED', 'Missing or wrong x-api-key header. Send the key set in VIGIE_API_KEY (`vigie up` keeps the key it generated in .vigie/api-key).', 401));
   });

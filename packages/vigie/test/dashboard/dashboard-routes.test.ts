@@ -135,7 +135,12 @@ describe('CORS for pages on other coordinators', () => {
     const other = await preflight('http://127.0.0.9:8080');
     expect(other.headers['access-control-allow-origin']).toBeUndefined();
     // A real request still needs the key, and its answer carries the CORS headers.
-    expect((await app.inject({ url: '/api/v1/config', headers: { origin: PAGE_ORIGIN } })).statusCode).toBe(401);
+    // A refused key still carries the CORS headers, so that the page can say "wrong key" rather
+    // than "unreachable" (a browser hides an answer without them as a network error).
+    const refused = await app.inject({ url: '/api/v1/config', headers: { origin: PAGE_ORIGIN, 'x-api-key': 'wrong' } });
+    expect(refused.statusCode).toBe(401);
+    expect(refused.headers['access-control-allow-origin']).toBe(PAGE_ORIGIN);
+    expect(refused.json()).toMatchObject({ error: 'UNAUTHORIZED' });
     const read = await app.inject({ url: '/api/v1/config', headers: { origin: PAGE_ORIGIN, 'x-api-key': KEY } });
     expect(read.statusCode).toBe(200);
     expect(read.headers['access-control-allow-origin']).toBe(PAGE_ORIGIN);
