@@ -44,11 +44,14 @@ export class HealthProbe {
   private readonly request: Buffer;
   private readonly onAbort = () => this.settle({ kind: 'network', code: 'ABORT_ERR', message: 'the probe was aborted' }, true);
 
-  constructor(
-    private readonly url: URL,
-    path: string,
-    private readonly now: () => number = Date.now,
-  ) {
+  private readonly host: string;
+  private readonly port: number;
+  private readonly tls: boolean;
+
+  constructor(url: URL, path: string, private readonly now: () => number = Date.now) {
+    this.tls = url.protocol === 'https:';
+    this.host = url.hostname.replace(/^\[|\]$/g, '');
+    this.port = Number(url.port) || (this.tls ? 443 : 80);
     this.request = Buffer.from(`GET ${path} HTTP/1.1\r\nhost: ${url.host}\r\naccept: application/json\r\nuser-agent: vigie-health\r\n\r\n`, 'latin1');
   }
 
@@ -60,6 +63,7 @@ export class HealthProbe {
   /** Sends one probe and reads its answer, within `timeoutMs`. Never throws. */
   probe(timeoutMs: number, signal?: AbortSignal): Promise<ProbeOutcome> {
     if (signal?.aborted) return Promise.resolve({ kind: 'network', code: 'ABORT_ERR', message: 'the probe was aborted' });
+    if (this.pending) return Promise.resolve({ kind: 'unsupported', reason: 'a probe is already in flight' });
     return new Promise((resolve) => {
       const timer = setTimeout(() => this.settle({ kind: 'timeout' }, true), timeoutMs);
       this.pending = { resolve, timer, signal, reused: false, timeoutMs };
@@ -84,12 +88,10 @@ export class HealthProbe {
   }
 
   private connect(): net.Socket {
-    const port = Number(this.url.port) || (this.url.protocol === 'https:' ? 443 : 80);
-    const host = this.url.hostname.replace(/^\[|\]$/g, '');
-    const socket =
-      this.url.protocol === 'https:'
-        ? tls.connect({ host, port, servername: net.isIP(host) ? undefined : host, ALPNProtocols: ['http/1.1'] })
-        : net.connect({ host, port });
+    const { host, port } = this;
+    const socket = this.tls
+      ? tls.connect({ host, port, servername: net.isIP(host) ? undefined : host, ALPNProtocols: ['http/1.1'] })
+      : net.connect({ host, port });
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(socket, chunk));
     socket.on('error', (err: NodeJS.ErrnoException) => this.onGone(socket, err.code, err.message));
