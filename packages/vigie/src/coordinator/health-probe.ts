@@ -21,18 +21,17 @@ interface Pending {
   signal: AbortSignal | undefined;
   /** Whether the connection carried an exchange before this one (a reset then may be the server's idle close). */
   reused: boolean;
-  timeoutMs: number;
 }
 
 /**
  * One worker's health probe over its own keep-alive connection: a fixed `GET …/health` request
  * written as one buffer, and an answer read as HAProxy's checks read it (status line, headers,
- * a `content-length` body). Why not the general HTTP client (undici): a probe needs none of
- * its request machinery, which cost ~2.5× the CPU of this path per probe on the same workers
- * (bench/scale, `probe-micro.mjs`), and 5000 probes every interval is the coordinator's steady
- * load. The health checker calls this once per worker at a time; what this probe does not read
- * (a chunked or close-delimited body, a 1xx, a malformed head) comes back as `unsupported`, and
- * the worker client asks the general client instead, so no answer is misread.
+ * a `content-length` or `chunked` body). Why not the general HTTP client (undici): a probe needs
+ * none of its request machinery, which costs more CPU per probe than this whole path on the same
+ * workers (bench/scale/probe-micro.mjs), and 5000 probes every interval are the coordinator's
+ * steady load. The health checker calls this once per worker at a time; what this probe does
+ * not read (a close-delimited body, a 1xx, an ambiguous or malformed head) comes back as
+ * `unsupported`, and the worker client asks the general client instead, so no answer is misread.
  */
 export class HealthProbe {
   private socket: net.Socket | null = null;
@@ -66,7 +65,7 @@ export class HealthProbe {
     if (this.pending) return Promise.resolve({ kind: 'unsupported', reason: 'a probe is already in flight' });
     return new Promise((resolve) => {
       const timer = setTimeout(() => this.settle({ kind: 'timeout' }, true), timeoutMs);
-      this.pending = { resolve, timer, signal, reused: false, timeoutMs };
+      this.pending = { resolve, timer, signal, reused: false };
       signal?.addEventListener('abort', this.onAbort, { once: true });
       this.send();
     });
