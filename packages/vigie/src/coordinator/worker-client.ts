@@ -45,7 +45,7 @@ export class WorkerClient {
         // Connections per origin, used directly: cheaper per call than an Agent's lookup (bench/dispatch).
         // undici enforces the size cap itself (UND_ERR_RES_EXCEEDED_MAX_SIZE) as the body streams in.
         pool: new ConnectionSet(url.origin, { keepAliveTimeout: 30_000, pipelining: 1, maxResponseSize: this.opts.maxResponseBytes ?? 32 * 1024 * 1024 }, 64),
-        prefix: url.pathname.replace(/\/+$/, ''),
+        prefix: pathPrefix(url),
       };
       this.pools.set(baseUrl, entry);
     }
@@ -111,7 +111,7 @@ export class WorkerClient {
     let probe = this.probes.get(baseUrl);
     if (probe === undefined) {
       const url = new URL(baseUrl);
-      probe = url.protocol === 'http:' || url.protocol === 'https:' ? new HealthProbe(url, url.pathname.replace(/\/+$/, '') + HEALTH_PATH) : null;
+      probe = url.protocol === 'http:' || url.protocol === 'https:' ? new HealthProbe(url, pathPrefix(url) + HEALTH_PATH) : null;
       this.probes.set(baseUrl, probe);
     }
     return probe;
@@ -120,7 +120,7 @@ export class WorkerClient {
   private probeResult(outcome: Exclude<ProbeOutcome, { kind: 'unsupported' }>, timeoutMs: number, started: number): CallResult {
     const latencyMs = Math.round((performance.now() - started) * 10) / 10;
     if (outcome.kind === 'answer') return answerOf(outcome.statusCode, outcome.text, latencyMs);
-    if (outcome.kind === 'timeout') return { ok: false, failure: { kind: 'timeout' }, message: `no answer within ${timeoutMs} ms`, latencyMs };
+    if (outcome.kind === 'timeout') return timedOut(timeoutMs, latencyMs);
     return { ok: false, failure: { kind: 'network', ...(outcome.code ? { code: outcome.code } : {}) }, message: outcome.message, latencyMs };
   }
 
@@ -148,7 +148,7 @@ export class WorkerClient {
     } catch (err) {
       const code = errorCode(err);
       if (!signal?.aborted && (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT')) {
-        return { ok: false, failure: { kind: 'timeout' }, message: `no answer within ${timeoutMs} ms`, latencyMs: latency() };
+        return timedOut(timeoutMs, latency());
       }
       if (code === 'UND_ERR_RES_EXCEEDED_MAX_SIZE') {
         // The worker answered, too much: its fault, as a 5xx would be.
@@ -157,6 +157,15 @@ export class WorkerClient {
       return { ok: false, failure: { kind: 'network', ...(code ? { code } : {}) }, message: describeNetworkError(err), latencyMs: latency() };
     }
   }
+}
+
+/** A worker URL's path, kept as the prefix of the protocol's paths (`http://h/base/` → `/base`). */
+function pathPrefix(url: URL): string {
+  return url.pathname.replace(/\/+$/, '');
+}
+
+function timedOut(timeoutMs: number, latencyMs: number): CallResult {
+  return { ok: false, failure: { kind: 'timeout' }, message: `no answer within ${timeoutMs} ms`, latencyMs };
 }
 
 /** What a worker's answer says: its data on a 2xx success, else the failure it names. */
