@@ -8,5 +8,8 @@ if (!existsSync(fileURLToPath(entry))) {
   console.error('vigie: the CLI is not built yet. Run `npm run build` at the repository root, then try again.');
   process.exit(1);
 }
+// Before the program's modules load: a young generation that stays small (dist/util/heap.js says why).
+const { boundYoungGeneration } = await import(new URL('../dist/util/heap.js', import.meta.url).href);
+boundYoungGeneration();
 const { main } = await import(entry.href);
 await main(process.argv);

@@ -5,6 +5,7 @@ import { ConfigError, ForeignError, VigieError } from '../errors.js';
 import { createLogger, type Logger } from '../observability/logger.js';
 import { scrub } from '../observability/secrets.js';
 import { EXIT } from './exit-codes.js';
+import { collectGarbage } from '../util/heap.js';
 
 /** Options every command takes (declared on the root program). */
 export interface GlobalOptions {
@@ -114,4 +115,16 @@ export function requireParentChannel(): void {
 /** Collects a repeatable option into an array. */
 export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
+}
+
+/**
+ * The hook `vigie coordinator` gives its coordinator: a full collection once each cycle has ended,
+ * so that a cycle's garbage does not pile up in the old generation (util/heap.ts says why). Not
+ * set where the coordinator shares a process it does not own (tests, an embedding program).
+ */
+export function collectAfterCycle(logger: Logger): () => void {
+  return () => {
+    const ms = collectGarbage();
+    logger.debug({ ms: Math.round(ms) }, 'garbage of the cycle collected');
+  };
 }

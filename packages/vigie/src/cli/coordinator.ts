@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { action, configFrom, loggerFor, onShutdownSignal } from './common.js';
+import { collectGarbage } from '../util/heap.js';
+import { action, collectAfterCycle, configFrom, loggerFor, onShutdownSignal } from './common.js';
 
 /** `vigie coordinator`: runs the coordinator (the seed's main worker). */
 export function registerCoordinatorCommand(program: Command): void {
@@ -14,7 +15,9 @@ export function registerCoordinatorCommand(program: Command): void {
         const config = configFrom(cmd, { host: flags.host, port: flags.port, insecure: flags.insecure });
         const logger = loggerFor(config, { role: 'coordinator' });
         const { startCoordinator } = await import('../coordinator/start.js');
-        const coordinator = await startCoordinator(config, logger);
+        const coordinator = await startCoordinator(config, logger, { afterCycle: collectAfterCycle(logger) });
+        // Start-up (config, store, the first health round over every worker) leaves its garbage too.
+        collectGarbage();
         onShutdownSignal(logger, () => coordinator.close());
       }),
     );

@@ -9,11 +9,14 @@ import { maskUrl, scrub, urlSecrets } from '../observability/secrets.js';
  * Every call settles within `timeoutMs`: a Redis that is down or silent is an error at once,
  * never a wait, and the error names REDIS_URL without its password.
  */
-import { Redis, type RedisOptions } from 'ioredis';
+import type { Redis, RedisOptions } from 'ioredis';
+import { lazyModule } from '../util/lazy-module.js';
 import { VigieError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import { withDeadline } from '../util/deadline.js';
 import { CONFIG_STORE_UNAVAILABLE, decodeValue, type ConfigBackend } from './types.js';
+
+const ioredis = lazyModule<typeof import('ioredis')>('ioredis');
 
 /** Default key prefix (CONFIG_STORE_REDIS_PREFIX). */
 export const DEFAULT_CONFIG_PREFIX = 'vigie:config:';
@@ -53,7 +56,7 @@ export class RedisConfigBackend implements ConfigBackend {
     this.where = maskUrl(opts.url);
     this.timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.secrets = urlSecrets(opts.url);
-    this.client = new Redis(opts.url, this.clientOptions('vigie-config'));
+    this.client = new (ioredis().Redis)(opts.url, this.clientOptions('vigie-config'));
     this.client.on('error', (err: Error) => {
       this.lastError = err;
     });
@@ -87,7 +90,7 @@ export class RedisConfigBackend implements ConfigBackend {
    */
   async subscribe(onChange: () => void): Promise<() => void> {
     if (this.closed) throw this.unavailable('subscribe', new Error('the backend is closed'));
-    const sub = new Redis(this.opts.url, {
+    const sub = new (ioredis().Redis)(this.opts.url, {
       ...this.clientOptions('vigie-config-sub'),
       // The SUBSCRIBE waits for the connection instead of failing, and is replayed after a drop.
       enableOfflineQueue: true,

@@ -1,13 +1,15 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import type { Kind } from './kinds.js';
 import { maskUrl } from '../observability/secrets.js';
+import { lazyModule } from '../util/lazy-module.js';
 import { hasNul, NUL_MESSAGE } from '../util/text.js';
 import { SETTINGS, type Setting, type SettingKey } from './settings.js';
 import { didYouMean, unknownEnvWarnings } from './suggest.js';
+
+const yaml = lazyModule<typeof import('yaml')>('yaml');
 
 type ValueOf<K extends SettingKey> = (typeof SETTINGS)[K]['kind'] extends Kind<infer T> ? T : never;
 type HasDefault<K extends SettingKey> = (typeof SETTINGS)[K] extends { default: unknown } ? K : never;
@@ -142,7 +144,7 @@ function readConfigFile(path: string): Record<string, unknown> {
   let parsed: unknown;
   try {
     const text = readFileSync(path, 'utf8');
-    parsed = path.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+    parsed = path.endsWith('.json') ? JSON.parse(text) : yaml().parse(text);
   } catch (err) {
     throw new ConfigError(`Cannot read config file ${path}: ${(err as Error).message}. Fix its syntax (JSON or YAML).`);
   }

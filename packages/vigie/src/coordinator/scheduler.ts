@@ -17,6 +17,8 @@ export interface CycleSchedulerOptions {
   /** Asked before each scheduled cycle (the standby monitor's verdict, STANDBY_ACTIVE_URL); not ok: the slot is skipped. */
   gate?: () => Promise<{ ok: boolean; reason?: string }>;
   now?: () => number;
+  /** Called once a cycle has ended, whatever its outcome (the process owner's hook: `vigie coordinator` collects the cycle's garbage there). */
+  afterCycle?: () => void;
 }
 
 /**
@@ -123,6 +125,7 @@ export class CycleScheduler {
       return await p;
     } finally {
       this.current = undefined;
+      this.opts.afterCycle?.();
     }
   }
 }

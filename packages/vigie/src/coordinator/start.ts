@@ -59,6 +59,8 @@ export interface RunningCoordinator {
 export interface CoordinatorDeps {
   /** The local workers of `vigie up`, which MACHINE_PROVIDER=local restarts and moves. */
   supervisor?: LocalWorkerSupervisor | undefined;
+  /** Called once each cycle has ended (the CLI collects the cycle's garbage there: util/heap.ts). */
+  afterCycle?: (() => void) | undefined;
 }
 
 /** Starts the coordinator: store, fleet, health checks, balancer, dispatcher, cycles, failover ladder, HTTP API. */
@@ -146,6 +148,7 @@ export async function startCoordinator(config: VigieConfig, logger: Logger, deps
     initialDelayMs: config.alertInitialDelayMs,
     intervalMs: () => cfg().alertCheckIntervalMs,
     logger,
+    ...(deps.afterCycle && { afterCycle: deps.afterCycle }),
   });
 
   const janitor = new RunJanitor({ store, logger });

@@ -5,7 +5,8 @@ import { maskUrl, scrub, urlSecrets } from '../observability/secrets.js';
  * extended by compare-and-delete / compare-and-extend scripts (scripts/*.lua.ts). Every call
  * settles within `timeoutMs`: a Redis that is down or silent is an error, never a wait.
  */
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { lazyModule } from '../util/lazy-module.js';
 import { VigieError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import { withDeadline } from '../util/deadline.js';
@@ -24,6 +25,8 @@ import {
   type LockGrant,
   type LockInfo,
 } from './types.js';
+
+const ioredis = lazyModule<typeof import('ioredis')>('ioredis');
 
 export interface RedisLockOptions {
   /** redis:// or rediss:// URL (REDIS_URL). */
@@ -72,7 +75,7 @@ export class RedisLock implements LockBackend {
     this.where = maskUrl(opts.url);
     this.urlSetting = opts.urlSetting ?? 'REDIS_URL';
     this.secrets = urlSecrets(opts.url);
-    this.client = new Redis(opts.url, {
+    this.client = new (ioredis().Redis)(opts.url, {
       connectionName: 'vigie-lock',
       connectTimeout: this.timeoutMs,
       commandTimeout: this.timeoutMs,

@@ -1,6 +1,8 @@
 import { multistream, pino, type Level, type Logger } from 'pino';
-import pretty from 'pino-pretty';
+import { lazyModule } from '../util/lazy-module.js';
 import { scrub } from './secrets.js';
+
+const prettyModule = lazyModule<typeof import('pino-pretty')>('pino-pretty');
 
 export type { Logger };
 
@@ -62,7 +64,7 @@ export function createLogger(opts: LoggerOptions): Logger {
   const dest = opts.destination ?? process.stdout;
   const usePretty = opts.format === 'pretty' || (opts.format === 'auto' && (dest as NodeJS.WriteStream).isTTY === true);
   const stream = usePretty
-    ? pretty({
+    ? prettyModule()({
         destination: dest,
         colorize: (dest as NodeJS.WriteStream).isTTY === true,
         translateTime: 'SYS:HH:MM:ss.l',

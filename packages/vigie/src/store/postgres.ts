@@ -1,8 +1,11 @@
 import { PostgresDialect } from 'kysely';
-import pg from 'pg';
+import type pg from 'pg';
 import type { Logger } from 'pino';
 import { StoreError } from './errors.js';
 import { maskUrl, scrub, urlSecrets } from '../observability/secrets.js';
+import { lazyModule } from '../util/lazy-module.js';
+
+const pgModule = lazyModule<typeof import('pg')>('pg');
 
 /** Timeouts so that no query or connection attempt hangs forever. */
 export interface PostgresTimeouts {
@@ -44,10 +47,10 @@ export function openPostgres(
   // Times are BIGINT epoch ms; pg returns int8 as a string to protect values above 2^53.
   // Ours stay far below, so parse them as numbers — per pool, not globally, so other pg users
   // in the process keep the default.
-  const types = new pg.TypeOverrides();
+  const types = new (pgModule().TypeOverrides)();
   types.setTypeParser(INT8_OID, (v: string) => Number(v));
 
-  const pool = new pg.Pool({
+  const pool = new (pgModule().Pool)({
     connectionString: url,
     max: 10,
     connectionTimeoutMillis: timeouts.connectTimeoutMs,

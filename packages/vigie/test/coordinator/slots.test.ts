@@ -111,4 +111,28 @@ describe('CycleScheduler', () => {
     expect(refused).toEqual(['SLOT_TAKEN', 'FENCED']);
     await s.stop();
   });
+
+  it('calls afterCycle once each cycle has ended, scheduled or on demand, failed or not, and never while one runs', async () => {
+    let n = 0;
+    let running = false;
+    const seen: boolean[] = [];
+    const runner = {
+      run: vi.fn(async () => {
+        running = true;
+        await new Promise((r) => setTimeout(r, 100));
+        running = false;
+        if (++n === 2) throw new Error('store gone');
+        return summary;
+      }),
+    } as unknown as CycleRunner;
+    const s = new CycleScheduler({ runner, initialDelayMs: 0, intervalMs: () => I, logger, afterCycle: () => seen.push(running) });
+    s.start();
+    await vi.advanceTimersByTimeAsync(1500); // slots 100 (ok) and 101 (failed)
+    expect(seen).toEqual([false, false]);
+    await s.stop();
+    const once = s.runOnce();
+    await vi.advanceTimersByTimeAsync(100);
+    await once;
+    expect(seen).toEqual([false, false, false]);
+  });
 });
