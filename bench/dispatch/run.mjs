@@ -53,10 +53,11 @@ const COORDINATOR_ENV = { LOG_FORMAT: 'json', HEALTH_CHECK_INTERVAL_MS: '1000' }
 function parseArgs(argv) {
   const o = {
     rounds: 5, duration: 2.5, warmup: 0.5, initialWarmup: 2, concurrency: 32, killDuration: 4, killAt: 1.5,
-    strategies: ['round-robin', 'p2c-ewma'], haproxyThreads: 1, cpuProf: undefined, nodeFloor: false, variants: [],
+    strategies: ['round-robin', 'p2c-ewma'], haproxyThreads: 1, cpuProf: undefined, nodeFloor: false, variants: [], nodeArgs: [],
   };
   for (let i = 0; i < argv.length; i++) {
-    const [flag, inline] = argv[i].split('=', 2);
+    const eq = argv[i].indexOf('=');
+    const [flag, inline] = eq < 0 ? [argv[i], undefined] : [argv[i].slice(0, eq), argv[i].slice(eq + 1)];
     const value = () => inline ?? argv[++i];
     switch (flag) {
       case '--rounds': o.rounds = int(value(), flag, 1); break;
@@ -69,6 +70,7 @@ function parseArgs(argv) {
       case '--strategies': o.strategies = value().split(',').map((s) => s.trim()).filter(Boolean); break;
       case '--haproxy-threads': o.haproxyThreads = int(value(), flag, 1); break;
       case '--cpu-prof': o.cpuProf = path.resolve(value()); break;
+      case '--node-args': o.nodeArgs.push(...value().split(/\s+/).filter(Boolean)); break;
       case '--node-floor': o.nodeFloor = true; break;
       case '--variants': o.variants = value().split(',').map((v) => v.trim()).filter(Boolean); break;
       case '-h': case '--help':
@@ -135,7 +137,7 @@ async function startWorker(w) {
 async function startCoordinator(strategy, configFile, opts) {
   const dataDir = path.join(tmpDir, `coordinator-${strategy}`);
   mkdirSync(dataDir);
-  const nodeArgs = opts.cpuProf ? ['--cpu-prof', '--cpu-prof-dir', opts.cpuProf, '--cpu-prof-name', `coordinator-${strategy}.cpuprofile`] : [];
+  const nodeArgs = [...opts.nodeArgs, ...(opts.cpuProf ? ['--cpu-prof', '--cpu-prof-dir', opts.cpuProf, '--cpu-prof-name', `coordinator-${strategy}.cpuprofile`] : [])];
   const entry = startChild(`coordinator ${strategy}`, process.execPath, [...nodeArgs, VIGIE_BIN, '--config', configFile, 'coordinator', '--host', '127.0.0.1', '--port', '0'], {
     env: { ...COORDINATOR_ENV, VIGIE_API_KEY: apiKey, VIGIE_DATA_DIR: dataDir, LB_STRATEGY: strategy },
     logFile: path.join(tmpDir, `coordinator-${strategy}.log`),

@@ -64,14 +64,14 @@ async function serve(variant) {
     } else if (variant === 'vigie app' || variant === 'vigie app, no key') {
       const { createHttpApp } = await dist('http/app.js');
       const { createCoordinatorMetrics } = await dist('observability/metrics.js');
-      app = createHttpApp({ logger, bodyLimit: 1_048_576, apiKeys: variant === 'vigie app' ? [KEY] : [], metrics: createCoordinatorMetrics().registry });
+      app = createHttpApp({ logger, bodyLimit: 1_048_576, apiKeys: variant === 'vigie app' ? [KEY] : [], metrics: createCoordinatorMetrics().registry, timeouts: { headersMs: 30_000, requestMs: 60_000 } });
       app.post('/api/v1/worker/main/execute', async (request) => answer(request.body));
     } else {
       const { createHttpApp } = await dist('http/app.js');
       const { registerCoordinatorRoutes } = await dist('coordinator/routes.js');
       const { createCoordinatorMetrics } = await dist('observability/metrics.js');
       const metrics = createCoordinatorMetrics();
-      app = createHttpApp({ logger, bodyLimit: 1_048_576, apiKeys: [KEY], metrics: metrics.registry });
+      app = createHttpApp({ logger, bodyLimit: 1_048_576, apiKeys: [KEY], metrics: metrics.registry, timeouts: { headersMs: 30_000, requestMs: 60_000 } });
       let dispatcher;
       if (variant === 'vigie app+route') {
         dispatcher = { dispatch: async (cmd) => ({ ok: true, workerId: 'w1', data: cmd.payload?.data, attempts: [{ workerId: 'w1', ok: true, status: 200, latencyMs: 1 }] }) };

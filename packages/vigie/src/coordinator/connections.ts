@@ -1,4 +1,4 @@
-import { Client } from 'undici';
+import { Client, type Dispatcher } from 'undici';
 
 /** What one exchange with a worker gave: its status and the whole body as text. */
 export interface Exchange {
@@ -6,7 +6,19 @@ export interface Exchange {
   text: string;
 }
 
-export type ExchangeOptions = Omit<Parameters<Client['request']>[0], 'origin'>;
+/** One request to a worker. */
+export interface ExchangeOptions {
+  method: 'GET' | 'POST';
+  /** Path and query, from the origin. */
+  path: string;
+  headers?: Record<string, string>;
+  body?: string;
+  /** Longest wait for the answer's headers, then between two chunks of its body (undici's timers; default 300 s). */
+  headersTimeout?: number;
+  bodyTimeout?: number;
+  /** Aborts the exchange: the promise rejects with the signal's reason. */
+  signal?: AbortSignal;
+}
 
 /**
  * The keep-alive connections to one worker origin, opened on demand: the first call opens one,
@@ -28,16 +40,24 @@ export class ConnectionSet {
     private readonly max: number,
   ) {}
 
-  /** Sends one request and reads the whole answer; the connection is counted busy until then. */
-  async exchange(opts: ExchangeOptions): Promise<Exchange> {
+  /**
+   * Sends one request and reads the whole answer; the connection is counted busy until then.
+   * Through undici's `dispatch` with a handler that gathers the body, not `request()`: no
+   * response stream, no body mixin, no promise per chunk (about a quarter of a call's CPU on
+   * the execute hot path, bench/dispatch).
+   */
+  exchange(opts: ExchangeOptions): Promise<Exchange> {
     const i = this.pick();
     this.busy[i]!++;
-    try {
-      const res = await this.clients[i]!.request(opts);
-      return { statusCode: res.statusCode, text: await res.body.text() };
-    } finally {
-      this.busy[i]!--;
-    }
+    return new Promise<Exchange>((resolve, reject) => {
+      const handler = new ExchangeHandler((err, answer) => {
+        this.busy[i]!--;
+        if (err) reject(err);
+        else resolve(answer!);
+      }, opts.signal);
+      const { signal: _signal, ...dispatch } = opts;
+      this.clients[i]!.dispatch(dispatch, handler);
+    });
   }
 
   /** How many connections were opened (for tests). */
@@ -63,4 +83,71 @@ export class ConnectionSet {
     }
     return least;
   }
+}
+
+/**
+ * Gathers one answer for `exchange`: its status, then its body chunks, decoded once at the end.
+ * Settles exactly once: on the end of the answer, on an error, or on the signal's abort (at once,
+ * even while the request still waits for its connection; the request is then dropped when it starts).
+ *
+ * It speaks the handler interface undici's client core calls (onConnect, onHeaders, onData,
+ * onComplete, onError), the one undici's own `request()` implements: a handler of the newer
+ * interface (onResponseStart…) is wrapped per request in an adapter that also parses every
+ * header into an object, which this reader never looks at.
+ */
+class ExchangeHandler implements Dispatcher.DispatchHandler {
+  private statusCode = 0;
+  private readonly chunks: Buffer[] = [];
+  private abortRequest: ((err?: Error) => void) | undefined;
+  private settled = false;
+  private readonly onAbort: (() => void) | undefined;
+
+  constructor(
+    private readonly settle: (err: Error | null, answer?: Exchange) => void,
+    private readonly signal: AbortSignal | undefined,
+  ) {
+    if (signal) {
+      this.onAbort = () => {
+        this.abortRequest?.(abortReason(signal));
+        this.finish(abortReason(signal));
+      };
+      if (signal.aborted) queueMicrotask(this.onAbort);
+      else signal.addEventListener('abort', this.onAbort, { once: true });
+    }
+  }
+
+  onConnect(abort: (err?: Error) => void): void {
+    this.abortRequest = abort;
+    if (this.settled) abort(this.signal ? abortReason(this.signal) : new Error('aborted'));
+  }
+
+  onHeaders(statusCode: number): boolean {
+    this.statusCode = statusCode;
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    this.chunks.push(chunk);
+    return true;
+  }
+
+  onComplete(): void {
+    const text = this.chunks.length === 1 ? this.chunks[0]!.toString('utf8') : Buffer.concat(this.chunks).toString('utf8');
+    this.finish(null, { statusCode: this.statusCode, text });
+  }
+
+  onError(err: Error): void {
+    this.finish(err);
+  }
+
+  private finish(err: Error | null, answer?: Exchange): void {
+    if (this.settled) return;
+    this.settled = true;
+    if (this.onAbort) this.signal!.removeEventListener('abort', this.onAbort);
+    this.settle(err, answer);
+  }
+}
+
+function abortReason(signal: AbortSignal): Error {
+  return signal.reason instanceof Error ? signal.reason : new DOMException('This operation was aborted', 'AbortError');
 }

@@ -34,6 +34,7 @@ export class WorkerClient {
   private readonly pools = new Map<string, { pool: ConnectionSet; prefix: string }>();
   /** Each worker URL's health probe; `null` once it answered in a form the probe does not read. */
   private readonly probes = new Map<string, HealthProbe | null>();
+  private lastHeaders: { timeoutMs: number; headers: Record<string, string> } | undefined;
 
   constructor(private readonly opts: WorkerClientOptions) {}
 
@@ -54,16 +55,24 @@ export class WorkerClient {
 
   /** POSTs `command` to the worker's /api/v1/worker/execute. */
   async execute(baseUrl: string, command: Command, timeoutMs: number, signal?: AbortSignal): Promise<CallResult> {
-    return this.call(baseUrl, '/api/v1/worker/execute', timeoutMs, signal, {
-      method: 'POST',
-      headers: {
+    return this.call(baseUrl, '/api/v1/worker/execute', timeoutMs, signal, { method: 'POST', headers: this.executeHeaders(timeoutMs), body: JSON.stringify(command) });
+  }
+
+  /**
+   * The headers of an execute call with this timeout, made once and reused while the timeout stays
+   * the same (the balancer's commands all use WORKER_REQUEST_TIMEOUT_MS): one object fewer per call.
+   */
+  private executeHeaders(timeoutMs: number): Record<string, string> {
+    if (this.lastHeaders?.timeoutMs !== timeoutMs) {
+      const headers: Record<string, string> = {
         'content-type': 'application/json',
         ...(this.opts.apiKey ? { 'x-api-key': this.opts.apiKey } : {}),
         // The worker stops a little before we give up, so that its 504 reaches us.
         [DEADLINE_HEADER]: String(Math.max(100, timeoutMs - 250)),
-      },
-      body: JSON.stringify(command),
-    });
+      };
+      this.lastHeaders = { timeoutMs, headers };
+    }
+    return this.lastHeaders.headers;
   }
 
   /**

@@ -71,9 +71,10 @@ export function createHttpApp(opts: HttpAppOptions): FastifyInstance {
   app.addHook('preParsing', (request, reply, payload, done) => {
     // OPTIONS: a browser's CORS preflight never carries the key; it runs nothing, and only a
     // route that allows the origin (DASHBOARD_ALLOWED_ORIGINS) answers it.
-    if (!keyRequired || request.method === 'OPTIONS' || request.routeOptions.config?.open === true) return done(null, payload);
+    // The right key first: the common case, and it needs no look at the route.
+    if (!keyRequired || checkKey(providedKey(request.headers))) return done(null, payload);
+    if (request.method === 'OPTIONS' || request.routeOptions.config?.open === true) return done(null, payload);
     if (publicRead && (request.method === 'GET' || request.method === 'HEAD')) return done(null, payload);
-    if (checkKey(providedKey(request.headers))) return done(null, payload);
     request.log.warn({ route: request.url, ip: request.ip }, 'rejected: missing or wrong x-api-key');
     void sendError(reply, new VigieError('UNAUTHORIZED', 'Missing or wrong x-api-key header. Send the key set in VIGIE_API_KEY (`vigie up` keeps the key it generated in .vigie/api-key).', 401));
   });

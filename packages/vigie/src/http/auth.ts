@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { VigieConfig } from '../config/load.js';
 import { ConfigError } from '../errors.js';
@@ -33,8 +33,9 @@ export function providedKey(headers: IncomingHttpHeaders): string | undefined {
   return bearer?.[1];
 }
 
+/** One-shot digest: no Hash object per request (this runs on every authenticated call). */
 function sha256(s: string): Buffer {
-  return createHash('sha256').update(s, 'utf8').digest();
+  return hash('sha256', s, 'buffer');
 }
 
 /** True for an address that only this host can reach. */

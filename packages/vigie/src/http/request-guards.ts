@@ -48,8 +48,11 @@ export function installJsonParser(app: FastifyInstance, maxDepth = MAX_JSON_DEPT
 
 /** Refuses repeated query parameters and NUL characters in path and query parameters, before validation. */
 export function installInputGuards(app: FastifyInstance): void {
+  // for…in, not Object.entries: this runs on every request, nearly always over empty objects.
   app.addHook('preValidation', (request, _reply, done) => {
-    for (const [name, value] of Object.entries((request.query ?? {}) as Record<string, unknown>)) {
+    const query = (request.query ?? {}) as Record<string, unknown>;
+    for (const name in query) {
+      const value = query[name];
       if (Array.isArray(value)) {
         return done(new VigieError('INVALID_QUERY', `Query parameter "${name}" is given ${value.length} times; give it once.`, 400));
       }
@@ -57,7 +60,9 @@ export function installInputGuards(app: FastifyInstance): void {
         return done(new VigieError('INVALID_QUERY', `Query parameter "${name}" holds a NUL character (\\u0000); remove it.`, 400));
       }
     }
-    for (const [name, value] of Object.entries((request.params ?? {}) as Record<string, unknown>)) {
+    const params = (request.params ?? {}) as Record<string, unknown>;
+    for (const name in params) {
+      const value = params[name];
       if (typeof value === 'string' && hasNul(value)) {
         return done(new VigieError('INVALID_INPUT', `Path parameter "${name}" holds a NUL character (\\u0000); remove it.`, 400));
       }

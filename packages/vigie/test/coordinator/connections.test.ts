@@ -61,4 +61,52 @@ describe('ConnectionSet', () => {
     await long;
     expect(set.size).toBe(2);
   });
+
+  it('gathers an answer sent in several chunks, and decodes UTF-8 split across them', async () => {
+    server.removeAllListeners('request');
+    server.on('request', (_req, res) => {
+      const text = Buffer.from('{"name":"café crème"}', 'utf8');
+      res.writeHead(200, { 'content-type': 'application/json' }); // no length: chunked
+      res.write(text.subarray(0, 14)); // ends inside "é"'s two bytes
+      setTimeout(() => res.end(text.subarray(14)), 20);
+    });
+    set = new ConnectionSet(origin, { keepAliveTimeout: 10_000 }, 4);
+    expect(await set.exchange({ method: 'POST', path: '/x', headers: { 'content-type': 'application/json' }, body: '{}' })).toEqual({ statusCode: 200, text: '{"name":"café crème"}' });
+  });
+
+  it('rejects with the signal\'s reason when aborted during the call, and frees the connection for the next', async () => {
+    set = new ConnectionSet(origin, { keepAliveTimeout: 10_000 }, 1);
+    const ac = new AbortController();
+    const call = set.exchange({ method: 'GET', path: '/slow', signal: ac.signal });
+    while (releases.length < 1) await new Promise((r) => setTimeout(r, 10));
+    ac.abort(new Error('cycle cancelled'));
+    await expect(call).rejects.toThrow('cycle cancelled');
+    expect((await set.exchange({ method: 'GET', path: '/after' })).text).toBe('{"path":"/after"}');
+  });
+
+  it('rejects at once when aborted while queued behind a busy connection, and never sends it', async () => {
+    set = new ConnectionSet(origin, { keepAliveTimeout: 10_000 }, 1);
+    const slow = set.exchange({ method: 'GET', path: '/slow' });
+    while (releases.length < 1) await new Promise((r) => setTimeout(r, 10));
+    const ac = new AbortController();
+    const queued = set.exchange({ method: 'GET', path: '/slow', signal: ac.signal });
+    ac.abort();
+    await expect(queued).rejects.toMatchObject({ name: 'AbortError' });
+    releases.shift()!();
+    await slow;
+    await new Promise((r) => setTimeout(r, 50));
+    expect(releases).toHaveLength(0); // the aborted request never reached the server
+  });
+
+  it('a signal already aborted rejects without sending', async () => {
+    set = new ConnectionSet(origin, { keepAliveTimeout: 10_000 }, 1);
+    await expect(set.exchange({ method: 'GET', path: '/slow', signal: AbortSignal.abort(new Error('too late')) })).rejects.toThrow('too late');
+    await new Promise((r) => setTimeout(r, 50));
+    expect(releases).toHaveLength(0);
+  });
+
+  it('ends a call whose answer does not come within headersTimeout with undici\'s timeout error', async () => {
+    set = new ConnectionSet(origin, { keepAliveTimeout: 10_000 }, 1);
+    await expect(set.exchange({ method: 'GET', path: '/slow', headersTimeout: 100 })).rejects.toMatchObject({ code: 'UND_ERR_HEADERS_TIMEOUT' });
+  });
 });

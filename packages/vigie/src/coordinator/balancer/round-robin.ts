@@ -8,37 +8,40 @@ import type { Balancer } from './types.js';
  */
 export function createRoundRobinBalancer(): Balancer {
   const ring: string[] = [];
-  const known = new Set<string>();
+  // Each worker's place in `ring`.
+  const place = new Map<string, number>();
   // Index in `ring` of the last worker picked; -1 before the first pick.
   let cursor = -1;
 
   return {
     name: 'round-robin',
     pick(candidates) {
-      if (candidates.length === 0) return undefined;
+      // The candidate that comes first after the cursor, going round the ring: workers seen for
+      // the first time join the ring's end, then one pass finds the nearest; nothing allocated per
+      // call (this runs on every command, over up to thousands of workers).
       for (const id of candidates) {
-        if (!known.has(id)) {
-          known.add(id);
-          ring.push(id);
+        if (!place.has(id)) place.set(id, ring.push(id) - 1);
+      }
+      let best: string | undefined;
+      let bestDistance = Infinity;
+      for (const id of candidates) {
+        const distance = (place.get(id)! - cursor - 1 + ring.length) % ring.length;
+        if (distance < bestDistance) {
+          bestDistance = distance;
+          best = id;
         }
       }
-      const wanted = new Set(candidates);
-      for (let step = 1; step <= ring.length; step++) {
-        const index = (cursor + step) % ring.length;
-        if (wanted.has(ring[index] as string)) {
-          cursor = index;
-          return ring[index];
-        }
-      }
-      return undefined; // unreachable: every candidate is in the ring
+      if (best !== undefined) cursor = place.get(best)!;
+      return best;
     },
     begin() {},
     record() {},
     forget(workerId) {
-      const index = ring.indexOf(workerId);
-      if (index < 0) return;
+      const index = place.get(workerId);
+      if (index === undefined) return;
       ring.splice(index, 1);
-      known.delete(workerId);
+      place.delete(workerId);
+      for (let i = index; i < ring.length; i++) place.set(ring[i]!, i);
       // Keep the turn order: the worker after the removed one is still next.
       if (index <= cursor) cursor -= 1;
     },

@@ -22,7 +22,10 @@ export interface Selection {
 
 /** Ids of the workers that are healthy and not banned at `now`, in fleet order. */
 export function availableWorkers(fleet: readonly AvailabilityMember[], now: number): string[] {
-  return fleet.filter((w) => w.healthy && !isBanned(w.bannedUntil, now)).map((w) => w.id);
+  // One loop, one array: this runs on every command.
+  const ids: string[] = [];
+  for (const w of fleet) if (w.healthy && !isBanned(w.bannedUntil, now)) ids.push(w.id);
+  return ids;
 }
 
 /**
@@ -36,7 +39,8 @@ export function availableWorkers(fleet: readonly AvailabilityMember[], now: numb
 export function selectWorkers(fleet: readonly AvailabilityMember[], now: number): Selection {
   const available = availableWorkers(fleet, now);
   if (available.length > 0) return { workerIds: available, mode: 'healthy' };
-  const unbanned = fleet.filter((w) => !isBanned(w.bannedUntil, now)).map((w) => w.id);
+  const unbanned: string[] = [];
+  for (const w of fleet) if (!isBanned(w.bannedUntil, now)) unbanned.push(w.id);
   if (unbanned.length > 0) return { workerIds: unbanned, mode: 'unhealthy-fallback' };
   return { workerIds: [], mode: 'none' };
 }

@@ -74,7 +74,8 @@ export function nextCandidate(
   balancer: Pick<Balancer, 'pick'>,
   now: number,
 ): string | undefined {
-  const untried = available.filter((id) => !tried.has(id));
+  // The first attempt (nothing tried yet) picks among them all, without a copy.
+  const untried = tried.size === 0 ? available : available.filter((id) => !tried.has(id));
   return untried.length === 0 ? undefined : balancer.pick(untried, now);
 }
 
