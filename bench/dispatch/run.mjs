@@ -12,7 +12,9 @@
 //                               [--strategies round-robin,p2c-ewma] [--haproxy-threads 1]
 //                               [--cpu-prof DIR]   (coordinators write .cpuprofile files to DIR;
 //                                                   read them with profile-summary.mjs)
-//                               [--node-floor]     (adds node-floor.mjs, a bare Node forwarder, as a reference)
+//                               [--no-node-floor]  (leaves out node-floor.mjs, the bare Node forwarder whose CPU
+//                                                  per answer is the reference of the CPU goal)
+//                               [--node-args "--flag=v …"]  (node flags for the coordinators)
 //                               [--variants none,client,reqlog,metrics,client+reqlog+metrics]
 //                                                  (adds round-robin coordinators with parts of the hot path
 //                                                   swapped out, see coordinator-variant.mjs)
@@ -36,6 +38,10 @@ import { Children, cpuSeconds, findOnPath, freePort, haproxyVersion as readHapro
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const VIGIE_BIN = path.join(ROOT, 'packages', 'vigie', 'bin', 'vigie.js');
+// Issue 16's goals: requests/s at least this share of HAProxy's, and CPU per answer at most this
+// multiple of the bare Node forwarder's (node-floor.mjs), both measured in the same run.
+const THROUGHPUT_GOAL = 0.6;
+const CPU_GOAL = 1.25;
 const VIGIE_ENTRY = path.join(ROOT, 'packages', 'vigie', 'dist', 'cli', 'main.js');
 const TIME_BOUND_MS = 88_000;
 const WORKER_HOSTS = ['127.0.0.2', '127.0.0.3', '127.0.0.4'];
@@ -53,7 +59,7 @@ const COORDINATOR_ENV = { LOG_FORMAT: 'json', HEALTH_CHECK_INTERVAL_MS: '1000' }
 function parseArgs(argv) {
   const o = {
     rounds: 5, duration: 2.5, warmup: 0.5, initialWarmup: 2, concurrency: 32, killDuration: 4, killAt: 1.5,
-    strategies: ['round-robin', 'p2c-ewma'], haproxyThreads: 1, cpuProf: undefined, nodeFloor: false, variants: [], nodeArgs: [],
+    strategies: ['round-robin', 'p2c-ewma'], haproxyThreads: 1, cpuProf: undefined, nodeFloor: true, variants: [], nodeArgs: [],
   };
   for (let i = 0; i < argv.length; i++) {
     const eq = argv[i].indexOf('=');
@@ -72,6 +78,7 @@ function parseArgs(argv) {
       case '--cpu-prof': o.cpuProf = path.resolve(value()); break;
       case '--node-args': o.nodeArgs.push(...value().split(/\s+/).filter(Boolean)); break;
       case '--node-floor': o.nodeFloor = true; break;
+      case '--no-node-floor': o.nodeFloor = false; break;
       case '--variants': o.variants = value().split(',').map((v) => v.trim()).filter(Boolean); break;
       case '-h': case '--help':
         process.stdout.write(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 28).map((l) => l.replace(/^\/\/ ?/, '')).join('\n') + '\n');
@@ -520,8 +527,21 @@ async function main() {
     const cpuRatio = hp.total !== undefined && m.total !== undefined ? hp.total / m.total : undefined;
     const label = t.kind === 'vigie' ? `[LB_STRATEGY=${t.coordinator.strategy}]` : '[reference, not Vigie as shipped]';
     const who = t.kind === 'vigie' ? 'vigie' : t.name;
-    out(`throughput ratio ${who}/haproxy = ${ratio.toFixed(2)} (target ≥ 0.50) ${t.kind === 'vigie' ? (ratio >= 0.5 ? 'OK' : 'MISSED') : ''}   ${label}`);
+    out(`throughput ratio ${who}/haproxy = ${ratio.toFixed(2)} (goal ≥ ${THROUGHPUT_GOAL.toFixed(2)}) ${t.kind === 'vigie' ? (ratio >= THROUGHPUT_GOAL ? 'OK' : 'MISSED') : ''}   ${label}`);
     out(`    per round ${paired.map((x) => x.toFixed(2)).join(' ')} (median ${median(paired).toFixed(2)}); CPU per answer, haproxy path/this path = ${fmt(cpuRatio, 2)}`);
+  }
+  // Issue 16: the coordinator's own CPU per answer against the bare Node forwarder's, same run.
+  const floor = med.get('node floor (ref.)');
+  for (const c of coordinators) {
+    const m = med.get(`vigie ${c.strategy}`);
+    if (!floor || floor.proxy === undefined || m?.proxy === undefined) continue;
+    const r = m.proxy / floor.proxy;
+    const perRound = results.get(`vigie ${c.strategy}`).map((x, i) => {
+      const f = results.get('node floor (ref.)')[i];
+      return x.cpu.proxy / (x.ok + x.failed || 1) / (f.cpu.proxy / (f.ok + f.failed || 1));
+    });
+    out(`CPU per answer, vigie/node floor = ${fmt(m.proxy * 1000, 0)}/${fmt(floor.proxy * 1000, 0)} µs = ${r.toFixed(2)} (goal ≤ ${CPU_GOAL.toFixed(2)}) ${r <= CPU_GOAL ? 'OK' : 'MISSED'}   [LB_STRATEGY=${c.strategy}]`);
+    out(`    per round ${perRound.map((x) => x.toFixed(2)).join(' ')} (median ${median(perRound).toFixed(2)})`);
   }
   for (const c of coordinators) {
     const k = killResults.get(`vigie ${c.strategy}`);

@@ -6,12 +6,13 @@ import { runInNewContext } from 'node:vm';
  * How a Vigie process keeps its memory bounded (issue 16, bench/scale/README.md "Where the memory
  * goes"). Two findings drive it:
  *
- * - V8 grows the young generation up to 2 × 16 MB as soon as objects survive scavenges (module
- *   loading, registering 5000 workers), and keeps it: 30 MB of a 150 MB budget spent on an empty
- *   nursery. A coordinator's allocations are small and short-lived (probe answers, one batch per
- *   worker), so the nursery stays at V8's initial size (1 MB per semi-space). Only the growth
- *   factor can still be changed once the process runs (`--max-semi-space-size` is read when the
- *   heap is made, before any of our code).
+ * - V8 grows the young generation up to 2 × 16 MB as soon as many objects survive its scavenges
+ *   (module loading, registering 5000 workers), and keeps it: 32 MB of a 150 MB budget. Capped at
+ *   2 × 8 MB it costs a busy dispatcher no CPU that bench/dispatch can tell from its noise; held
+ *   at V8's initial 2 × 1 MB it cost 40 % more CPU per command. `--max-semi-space-size` is read
+ *   when the heap is made, before any of our code, so the cap works through the growth factor,
+ *   which V8 reads at each growth. (Holding growth only during start-up was tried: RSS after
+ *   registration 130 MB, but the nursery then grew over the first cycles, and RSS with it, 1.11×.)
  * - A cycle over 20 000 alerts holds its alerts, batches and answers for about a second, long
  *   enough for them to be promoted; V8 then lets the old generation fill with that garbage for
  *   cycles before a full collection (RSS 290 MB after one cycle, 500 MB after ten). The cycle
@@ -32,6 +33,8 @@ const MAX_SEMI_SPACE_BYTES = 8 * 1024 * 1024;
  * synchronous stretch may grow it one step past the cap; V8 shrinks it again when allocation slows.
  */
 export function boundYoungGeneration(maxSemiSpaceBytes = MAX_SEMI_SPACE_BYTES): void {
+  // An operator's own young-generation settings, given to node at start, are left alone.
+  if (givenAtStart('--max-semi-space-size') || givenAtStart('--semi-space-growth-factor')) return;
   let factor = 0;
   const adjust = (): void => {
     const young = getHeapSpaceStatistics().find((s) => s.space_name === 'new_space');
@@ -42,6 +45,12 @@ export function boundYoungGeneration(maxSemiSpaceBytes = MAX_SEMI_SPACE_BYTES): 
   };
   adjust();
   new PerformanceObserver(adjust).observe({ entryTypes: ['gc'] });
+}
+
+/** Whether `flag` was given to this node process (its arguments or NODE_OPTIONS). */
+function givenAtStart(flag: string): boolean {
+  const given = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)];
+  return given.some((a) => a === flag || a.startsWith(`${flag}=`));
 }
 
 let gc: (() => void) | undefined;

@@ -6,7 +6,7 @@ import { collectGarbage } from '../../src/util/heap.js';
 const HEAP = fileURLToPath(new URL('../../dist/util/heap.js', import.meta.url));
 
 /** Runs a fresh node (its heap not shared with vitest's) that allocates like a busy coordinator and prints its young generation's size. */
-function youngGenerationAfterLoad(capBytes: number | undefined): number {
+function youngGenerationAfterLoad(capBytes: number | undefined, nodeArgs: string[] = []): number {
   const script = `
     import { getHeapSpaceStatistics } from 'node:v8';
     const { boundYoungGeneration } = await import(${JSON.stringify(HEAP)});
@@ -20,7 +20,7 @@ function youngGenerationAfterLoad(capBytes: number | undefined): number {
       await new Promise((r) => setImmediate(r));
     }
     console.log(getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').space_size);`;
-  const out = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 });
+  const out = spawnSync(process.execPath, [...nodeArgs, '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 });
   expect(out.status, out.stderr).toBe(0);
   return Number(out.stdout.trim());
 }
@@ -33,6 +33,10 @@ describe('heap', () => {
     // At most one doubling past the cap (the observer runs between tasks, heap.ts says so): 4 MB per semi-space.
     expect(capped).toBeLessThanOrEqual(2 * 4 * MB);
     expect(capped).toBeGreaterThan(2 * MB); // grew past V8's initial 1 MB per semi-space
+  });
+
+  it('leaves the young generation to the operator who sized it when starting node', () => {
+    expect(youngGenerationAfterLoad(2 * 1024 * 1024, ['--max-semi-space-size=16'])).toBe(32 * 1024 * 1024);
   });
 
   it('collectGarbage frees what nothing references any more, without a gc global in this context', () => {
