@@ -10,7 +10,7 @@ import { maskUrl, scrub, urlSecrets } from '../observability/secrets.js';
  * never a wait, and the error names REDIS_URL without its password.
  */
 import type { Redis, RedisOptions } from 'ioredis';
-import { lazyModule } from '../util/lazy-module.js';
+import { lazyModule } from '../lazy-module.js';
 import { VigieError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import { withDeadline } from '../util/deadline.js';

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import type { Kind } from './kinds.js';
 import { maskUrl } from '../observability/secrets.js';
-import { lazyModule } from '../util/lazy-module.js';
+import { lazyModule } from '../lazy-module.js';
 import { hasNul, NUL_MESSAGE } from '../util/text.js';
 import { SETTINGS, type Setting, type SettingKey } from './settings.js';
 import { didYouMean, unknownEnvWarnings } from './suggest.js';

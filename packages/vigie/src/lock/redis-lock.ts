@@ -6,7 +6,7 @@ import { maskUrl, scrub, urlSecrets } from '../observability/secrets.js';
  * settles within `timeoutMs`: a Redis that is down or silent is an error, never a wait.
  */
 import type { Redis } from 'ioredis';
-import { lazyModule } from '../util/lazy-module.js';
+import { lazyModule } from '../lazy-module.js';
 import { VigieError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import { withDeadline } from '../util/deadline.js';

@@ -1,5 +1,5 @@
 import { multistream, pino, type Level, type Logger } from 'pino';
-import { lazyModule } from '../util/lazy-module.js';
+import { lazyModule } from '../lazy-module.js';
 import { scrub } from './secrets.js';
 
 const prettyModule = lazyModule<typeof import('pino-pretty')>('pino-pretty');

@@ -3,7 +3,7 @@ import type pg from 'pg';
 import type { Logger } from 'pino';
 import { StoreError } from './errors.js';
 import { maskUrl, scrub, urlSecrets } from '../observability/secrets.js';
-import { lazyModule } from '../util/lazy-module.js';
+import { lazyModule } from '../lazy-module.js';
 
 const pgModule = lazyModule<typeof import('pg')>('pg');
 

@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 const LAYERS: Record<string, number> = {
   'errors.ts': 0,
   'version.ts': 0,
+  'lazy-module.ts': 0,
   wire: 0,
   observability: 1,
   util: 2,
