@@ -402,7 +402,8 @@ async function main() {
     ...coordinators.map((c) => makeTarget(`vigie ${c.strategy}`, c.url, c.entry, opts.concurrency, { kind: 'vigie', coordinator: c })),
   ];
   if (opts.nodeFloor) {
-    const entry = startChild('node floor', process.execPath, [path.join(path.dirname(fileURLToPath(import.meta.url)), 'node-floor.mjs')], {
+    const prof = opts.cpuProf ? ['--cpu-prof', '--cpu-prof-dir', opts.cpuProf, '--cpu-prof-name', 'node-floor.cpuprofile'] : [];
+    const entry = startChild('node floor', process.execPath, [...prof, path.join(path.dirname(fileURLToPath(import.meta.url)), 'node-floor.mjs')], {
       env: { VIGIE_API_KEY: apiKey, FLOOR_WORKERS: workers.map((w) => w.url).join(',') },
       logFile: path.join(tmpDir, 'node-floor.log'),
     });

@@ -11,13 +11,13 @@ export interface ExchangeOptions {
   method: 'GET' | 'POST';
   /** Path and query, from the origin. */
   path: string;
-  headers?: Record<string, string>;
-  body?: string;
+  headers?: Record<string, string> | undefined;
+  body?: string | undefined;
   /** Longest wait for the answer's headers, then between two chunks of its body (undici's timers; default 300 s). */
   headersTimeout?: number;
   bodyTimeout?: number;
   /** Aborts the exchange: the promise rejects with the signal's reason. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
 }
 
 /**
@@ -55,8 +55,8 @@ export class ConnectionSet {
         if (err) reject(err);
         else resolve(answer!);
       }, opts.signal);
-      const { signal: _signal, ...dispatch } = opts;
-      this.clients[i]!.dispatch(dispatch, handler);
+      // `opts` as it is: undici reads the fields it knows and ignores `signal`, which the handler watches.
+      this.clients[i]!.dispatch(opts, handler);
     });
   }
 
