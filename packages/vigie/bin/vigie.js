@@ -9,7 +9,7 @@ if (!existsSync(fileURLToPath(entry))) {
   process.exit(1);
 }
 // Before the program's modules load: a young generation that stays small (dist/util/heap.js says why).
-const { boundYoungGeneration } = await import(new URL('../dist/util/heap.js', import.meta.url).href);
-boundYoungGeneration();
+const { holdYoungGeneration } = await import(new URL('../dist/util/heap.js', import.meta.url).href);
+holdYoungGeneration();
 const { main } = await import(entry.href);
 await main(process.argv);

@@ -5,7 +5,7 @@ import { ConfigError, ForeignError, VigieError } from '../errors.js';
 import { createLogger, type Logger } from '../observability/logger.js';
 import { scrub } from '../observability/secrets.js';
 import { EXIT } from './exit-codes.js';
-import { collectGarbage } from '../util/heap.js';
+import { collectGarbage, releaseYoungGeneration } from '../util/heap.js';
 
 /** Options every command takes (declared on the root program). */
 export interface GlobalOptions {
@@ -51,6 +51,9 @@ export function action<A extends unknown[]>(fn: (...args: A) => Promise<void>): 
   return async (...args) => {
     try {
       await fn(...args);
+      // Start-up is over (a server's), or the command is (a one-shot's): the young generation,
+      // held by the bin while the program started, grows again (util/heap.ts says why).
+      releaseYoungGeneration();
     } catch (err) {
       reportError(err);
     }

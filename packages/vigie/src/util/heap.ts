@@ -1,18 +1,21 @@
-import { PerformanceObserver } from 'node:perf_hooks';
-import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
+import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
 /**
  * How a Vigie process keeps its memory bounded (issue 16, bench/scale/README.md "Where the memory
  * goes"). Two findings drive it:
  *
- * - V8 grows the young generation up to 2 × 16 MB as soon as many objects survive its scavenges
- *   (module loading, registering 5000 workers), and keeps it: 32 MB of a 150 MB budget. Capped at
- *   2 × 8 MB it costs a busy dispatcher no CPU that bench/dispatch can tell from its noise; held
- *   at V8's initial 2 × 1 MB it cost 40 % more CPU per command. `--max-semi-space-size` is read
- *   when the heap is made, before any of our code, so the cap works through the growth factor,
- *   which V8 reads at each growth. (Holding growth only during start-up was tried: RSS after
- *   registration 130 MB, but the nursery then grew over the first cycles, and RSS with it, 1.11×.)
+ * - V8 grows the young generation (up to 2 × 16 MB) when many objects survive its scavenges, and
+ *   keeps it. Start-up is exactly that: modules, settings, 5000 registered workers, all long-lived.
+ *   Growing the nursery for them is wasted (they are promoted anyway), and it left a coordinator
+ *   that had done nothing yet with 32 MB of empty nursery. So the nursery does not grow while a
+ *   command starts; once it serves, it grows in steps of 4× instead of V8's 2×, so that the first
+ *   burst of real work (a cycle, a stream of commands) brings it to its working size at once
+ *   rather than over several cycles (RSS that crept up cycle after cycle: 1.11× after ten).
+ *   Capping it instead (8 MB per semi-space, by switching the growth factor from a `gc`
+ *   observer) cost a busy dispatcher 7–12 % more CPU per command (bench/dispatch), and a nursery
+ *   held at 2 × 1 MB for good, 40 %. `--max-semi-space-size` cannot do either: node reads it
+ *   once, when the heap is made, before any of our code.
  * - A cycle over 20 000 alerts holds its alerts, batches and answers for about a second, long
  *   enough for them to be promoted; V8 then lets the old generation fill with that garbage for
  *   cycles before a full collection (RSS 290 MB after one cycle, 500 MB after ten). The cycle
@@ -20,31 +23,24 @@ import { runInNewContext } from 'node:vm';
  *   per cycle (measured 65–95 ms for 5000 workers) and keeps the heap at its live size.
  */
 
-/** The young generation's cap: 8 MB per semi-space (V8's default grows to 16). */
-const MAX_SEMI_SPACE_BYTES = 8 * 1024 * 1024;
+/** The young generation's growth factor once a command has started (V8's own is 2). */
+const SERVING_GROWTH_FACTOR = 4;
 
-/**
- * Called once, first thing in the `vigie` bin, before the program's modules load: a cap on the
- * young generation, which `--max-semi-space-size` can no longer set once the process runs. After
- * each collection (a `gc` performance observer) the growth factor is set to 1 while the young
- * generation is at the cap (no growth) and back to V8's 2 below it, so that it still grows under
- * load (a busy dispatcher needs room: a 1 MB nursery cost 40 % more CPU per command in
- * bench/dispatch) after V8 shrank it in a quiet moment. Observers run between tasks, so a long
- * synchronous stretch may grow it one step past the cap; V8 shrinks it again when allocation slows.
- */
-export function boundYoungGeneration(maxSemiSpaceBytes = MAX_SEMI_SPACE_BYTES): void {
-  // An operator's own young-generation settings, given to node at start, are left alone.
-  if (givenAtStart('--max-semi-space-size') || givenAtStart('--semi-space-growth-factor')) return;
-  let factor = 0;
-  const adjust = (): void => {
-    const young = getHeapSpaceStatistics().find((s) => s.space_name === 'new_space');
-    const wanted = young && young.space_size >= 2 * maxSemiSpaceBytes ? 1 : 2;
-    if (wanted === factor) return;
-    factor = wanted;
-    setFlagsFromString(`--semi-space-growth-factor=${wanted}`);
-  };
-  adjust();
-  new PerformanceObserver(adjust).observe({ entryTypes: ['gc'] });
+/** First thing in the `vigie` bin, before the program's modules load: the young generation keeps its initial size. */
+export function holdYoungGeneration(): void {
+  if (operatorSized()) return;
+  setFlagsFromString('--semi-space-growth-factor=1');
+}
+
+/** Once a command's start-up is done (the CLI's `action`): the young generation grows again, in big steps. */
+export function releaseYoungGeneration(): void {
+  if (operatorSized()) return;
+  setFlagsFromString(`--semi-space-growth-factor=${SERVING_GROWTH_FACTOR}`);
+}
+
+/** An operator's own young-generation settings, given to node at start, are left alone. */
+function operatorSized(): boolean {
+  return givenAtStart('--max-semi-space-size') || givenAtStart('--semi-space-growth-factor');
 }
 
 /** Whether `flag` was given to this node process (its arguments or NODE_OPTIONS). */

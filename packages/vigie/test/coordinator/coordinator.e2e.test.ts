@@ -217,4 +217,13 @@ describe('coordinator with three real workers', () => {
     const metrics = await (await fetch(`${url}/metrics`, { headers: { 'x-api-key': FLEET_KEY } })).text();
     expect(metrics).toMatch(/vigie_dispatch_total\{outcome="ok"\} 1/);
   });
+
+  it('vigie coordinator collects a cycle\'s garbage once the cycle has ended (issue 16)', async () => {
+    fleet = createTestFleet();
+    await fleet.startWorker('w1', '127.0.0.2');
+    const { proc, url } = await fleet.startCoordinator({ LOG_LEVEL: 'debug' });
+    await post(`${url}/api/v1/alerts/run-once`, {});
+    const line = await proc.waitForLog((l) => l.msg === 'garbage of the cycle collected');
+    expect(typeof line.ms).toBe('number');
+  });
 });
