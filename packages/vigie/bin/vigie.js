@@ -8,7 +8,7 @@ if (!existsSync(fileURLToPath(entry))) {
   console.error('vigie: the CLI is not built yet. Run `npm run build` at the repository root, then try again.');
   process.exit(1);
 }
-// Before the program's modules load: a young generation that stays small (dist/util/heap.js says why).
+// Before the program's modules load: the young generation does not grow during start-up (dist/util/heap.js says why).
 const { holdYoungGeneration } = await import(new URL('../dist/util/heap.js', import.meta.url).href);
 holdYoungGeneration();
 const { main } = await import(entry.href);

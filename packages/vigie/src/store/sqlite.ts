@@ -96,10 +96,10 @@ const STATEMENT_CACHE_SIZE = 256;
 
 /**
  * The database as Kysely sees it, with its prepared statements reused: Kysely prepares every
- * query it runs, and a cycle over 20 000 alerts ran thousands, each a native statement compiled
- * by SQLite and freed only when the garbage collector got to its wrapper (CPU in `prepare`, and
- * native memory that grew from cycle to cycle: bench/scale). A statement still iterating (a
- * streamed query) is not shared: the next caller gets a fresh one.
+ * query it runs, so SQLite compiled the same few dozen statements again and again (better-sqlite3's
+ * `prepare` was a fifth of a cycle's CPU in bench/scale, before the match recorder batched its
+ * writes), each holding native memory until the collector freed its wrapper. A statement still
+ * iterating (a streamed query) is not shared: the next caller gets a fresh one.
  */
 function cachingStatements(db: BetterSqlite3.Database): SqliteDialectConfig['database'] {
   const cache = new Map<string, BetterSqlite3.Statement>();
