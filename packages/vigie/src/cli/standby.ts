@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { VigieConfig } from '../config/load.js';
 import { ForeignError, isErrorCode, VigieError } from '../errors.js';
 import { createLogger } from '../observability/logger.js';
+import { releaseYoungGeneration } from '../util/heap.js';
 import { action, configFrom, onShutdownSignal } from './common.js';
 import { JSON_HELP, printAnswer, type OutputFlags, type TableView } from './output.js';
 
@@ -158,6 +159,8 @@ async function runMonitor(config: VigieConfig): Promise<void> {
               { url: server.url, state: s.state.name, statusFile: rt.paths.statusFile, logFile: rt.paths.logFile, provider: s.provider, primary: config.localHealthUrl },
               `standby monitor listening on ${server.url} (GET /api/v1/standby/active)`,
             );
+            // This command's action lasts as long as the monitor: its start-up ends here (util/heap.ts).
+            releaseYoungGeneration();
             if (!signal.aborted) await new Promise((r) => signal.addEventListener('abort', r, { once: true }));
           } finally {
             await server?.app.close();
