@@ -1,4 +1,5 @@
-import { setFlagsFromString } from 'node:v8';
+import { PerformanceObserver } from 'node:perf_hooks';
+import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
 /**
@@ -11,11 +12,12 @@ import { runInNewContext } from 'node:vm';
  *   that had done nothing yet with 32 MB of empty nursery. So the nursery does not grow while a
  *   command starts; once it serves, it grows in steps of 4× instead of V8's 2×, so that the first
  *   burst of real work (a cycle, a stream of commands) brings it to its working size at once
- *   rather than over several cycles (RSS that crept up cycle after cycle: 1.11× after ten).
- *   Capping it instead (8 MB per semi-space, by switching the growth factor from a `gc`
- *   observer) cost a busy dispatcher 7–12 % more CPU per command (bench/dispatch), and a nursery
- *   held at 2 × 1 MB for good, 40 %. `--max-semi-space-size` cannot do either: node reads it
- *   once, when the heap is made, before any of our code.
+ *   rather than over several cycles (RSS that crept up cycle after cycle: 1.11× after ten), and
+ *   no further than Node 20's V8 lets it (2 × 16 MB; Node 24's goes to 2 × 64 MB).
+ *   A lower cap (8 MB per semi-space, from start-up on) cost a busy dispatcher 7–12 % more CPU
+ *   per command (bench/dispatch), and a nursery held at 2 × 1 MB for good, 40 %.
+ *   `--max-semi-space-size` cannot do any of this: node reads it once, when the heap is made,
+ *   before any of our code; only the growth factor is read at each growth.
  * - A cycle over 20 000 alerts holds its alerts, batches and answers for about a second, long
  *   enough for them to be promoted; V8 then lets the old generation fill with that garbage for
  *   cycles before a full collection (RSS 290 MB after one cycle, 500 MB after ten). The cycle
@@ -25,6 +27,11 @@ import { runInNewContext } from 'node:vm';
 
 /** The young generation's growth factor once a command has started (V8's own is 2). */
 const SERVING_GROWTH_FACTOR = 4;
+/**
+ * Its largest semi-space: 16 MB, V8's own cap on Node 20. V8 on Node 24 allows 64 MB on a machine
+ * with this much memory (a 128 MB nursery for a coordinator); capped, Node 24 behaves as 20 did.
+ */
+const MAX_SEMI_SPACE_BYTES = 16 * 1024 * 1024;
 
 /** First thing in the `vigie` bin, before the program's modules load: the young generation keeps its initial size. */
 export function holdYoungGeneration(): void {
@@ -32,10 +39,30 @@ export function holdYoungGeneration(): void {
   setFlagsFromString('--semi-space-growth-factor=1');
 }
 
-/** Once a command's start-up is done (the CLI's `action`): the young generation grows again, in big steps. */
-export function releaseYoungGeneration(): void {
-  if (operatorSized()) return;
-  setFlagsFromString(`--semi-space-growth-factor=${SERVING_GROWTH_FACTOR}`);
+let released = false;
+
+/**
+ * Once a command's start-up is done (the CLI's `action`): the young generation grows again, in
+ * 4× steps, up to `maxSemiSpaceBytes` per semi-space. The cap works from a `gc` performance
+ * observer: after each collection, the growth factor is the one whose next step lands on the cap
+ * at most, and 1 at the cap. Observers run between tasks, so a long synchronous stretch that
+ * collects several times may still grow it one step further; V8 shrinks it again when the
+ * process is quiet, and the observer then lets it grow back.
+ */
+export function releaseYoungGeneration(maxSemiSpaceBytes = MAX_SEMI_SPACE_BYTES): void {
+  if (released || operatorSized()) return;
+  released = true;
+  let factor = 0;
+  const adjust = (): void => {
+    const young = getHeapSpaceStatistics().find((s) => s.space_name === 'new_space');
+    const semiSpace = young ? young.space_size / 2 : 0;
+    const wanted = semiSpace >= maxSemiSpaceBytes ? 1 : Math.max(2, Math.min(SERVING_GROWTH_FACTOR, Math.floor(maxSemiSpaceBytes / Math.max(semiSpace, 1))));
+    if (wanted === factor) return;
+    factor = wanted;
+    setFlagsFromString(`--semi-space-growth-factor=${wanted}`);
+  };
+  adjust();
+  new PerformanceObserver(adjust).observe({ entryTypes: ['gc'] });
 }
 
 /** An operator's own young-generation settings, given to node at start, are left alone. */
