@@ -89,6 +89,14 @@ export function collectGarbage(): number {
     gc = runInNewContext('gc') as () => void;
   }
   const started = performance.now();
-  gc();
+  // Compacting: the pages a cycle's garbage spread over are emptied and handed back, instead of
+  // staying committed half-used (bench/scale: heap 172 → 108 MB after ten cycles, for a pause of
+  // 105–160 ms instead of 65–95). Only this collection compacts everything; V8's own choose.
+  setFlagsFromString('--compact-on-every-full-gc');
+  try {
+    gc();
+  } finally {
+    setFlagsFromString('--no-compact-on-every-full-gc');
+  }
   return performance.now() - started;
 }
