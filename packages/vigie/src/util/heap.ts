@@ -22,7 +22,7 @@ import { runInNewContext } from 'node:vm';
  *   enough for them to be promoted; V8 then lets the old generation fill with that garbage for
  *   cycles before a full collection (RSS 290 MB after one cycle, 500 MB after ten). The cycle
  *   ends, the coordinator idles until the next slot: collecting then costs one pause of tens of ms
- *   per cycle (measured 65–95 ms for 5000 workers) and keeps the heap at its live size.
+ *   per cycle (105–160 ms for 5000 workers, compacting) and keeps the heap at its live size.
  */
 
 /** The young generation's growth factor once a command has started (V8's own is 2). */
