@@ -141,10 +141,15 @@ async function startWorker(w) {
   w.port = Number(new URL(line.url).port);
 }
 
+/** Node flags that write a V8 CPU profile `NAME.cpuprofile` into --cpu-prof's folder; none without it. */
+function profileArgs(opts, name) {
+  return opts.cpuProf ? ['--cpu-prof', '--cpu-prof-dir', opts.cpuProf, '--cpu-prof-name', `${name}.cpuprofile`] : [];
+}
+
 async function startCoordinator(strategy, configFile, opts) {
   const dataDir = path.join(tmpDir, `coordinator-${strategy}`);
   mkdirSync(dataDir);
-  const nodeArgs = [...opts.nodeArgs, ...(opts.cpuProf ? ['--cpu-prof', '--cpu-prof-dir', opts.cpuProf, '--cpu-prof-name', `coordinator-${strategy}.cpuprofile`] : [])];
+  const nodeArgs = [...opts.nodeArgs, ...profileArgs(opts, `coordinator-${strategy}`)];
   const entry = startChild(`coordinator ${strategy}`, process.execPath, [...nodeArgs, VIGIE_BIN, '--config', configFile, 'coordinator', '--host', '127.0.0.1', '--port', '0'], {
     env: { ...COORDINATOR_ENV, VIGIE_API_KEY: apiKey, VIGIE_DATA_DIR: dataDir, LB_STRATEGY: strategy },
     logFile: path.join(tmpDir, `coordinator-${strategy}.log`),
@@ -402,8 +407,7 @@ async function main() {
     ...coordinators.map((c) => makeTarget(`vigie ${c.strategy}`, c.url, c.entry, opts.concurrency, { kind: 'vigie', coordinator: c })),
   ];
   if (opts.nodeFloor) {
-    const prof = opts.cpuProf ? ['--cpu-prof', '--cpu-prof-dir', opts.cpuProf, '--cpu-prof-name', 'node-floor.cpuprofile'] : [];
-    const entry = startChild('node floor', process.execPath, [...prof, path.join(path.dirname(fileURLToPath(import.meta.url)), 'node-floor.mjs')], {
+    const entry = startChild('node floor', process.execPath, [...profileArgs(opts, 'node-floor'), path.join(path.dirname(fileURLToPath(import.meta.url)), 'node-floor.mjs')], {
       env: { VIGIE_API_KEY: apiKey, FLOOR_WORKERS: workers.map((w) => w.url).join(',') },
       logFile: path.join(tmpDir, 'node-floor.log'),
     });

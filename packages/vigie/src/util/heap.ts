@@ -21,8 +21,8 @@ import { runInNewContext } from 'node:vm';
  * - A cycle over 20 000 alerts holds its alerts, batches and answers for about a second, long
  *   enough for them to be promoted; V8 then lets the old generation fill with that garbage for
  *   cycles before a full collection (RSS 290 MB after one cycle, 500 MB after ten). The cycle
- *   ends, the coordinator idles until the next slot: collecting then costs one pause of tens of ms
- *   per cycle (105–160 ms for 5000 workers, compacting) and keeps the heap at its live size.
+ *   ends, the coordinator idles until the next slot: collecting then costs one pause per cycle
+ *   (105–160 ms for 5000 workers, compacting) and keeps the heap at its live size.
  */
 
 /** The young generation's growth factor once a command has started (V8's own is 2). */
@@ -55,8 +55,11 @@ export function releaseYoungGeneration(maxSemiSpaceBytes = MAX_SEMI_SPACE_BYTES)
   let factor = 0;
   const adjust = (): void => {
     const young = getHeapSpaceStatistics().find((s) => s.space_name === 'new_space');
-    const semiSpace = young ? young.space_size / 2 : 0;
-    const wanted = semiSpace >= maxSemiSpaceBytes ? 1 : Math.max(2, Math.min(SERVING_GROWTH_FACTOR, Math.floor(maxSemiSpaceBytes / Math.max(semiSpace, 1))));
+    if (!young) return;
+    const semiSpace = young.space_size / 2;
+    // A whole factor (V8's flag is an integer): the largest whose next step stays within the cap,
+    // at least 2 (Node 24's V8 also sizes the nursery by itself, not only in powers of two).
+    const wanted = semiSpace >= maxSemiSpaceBytes ? 1 : Math.max(2, Math.min(SERVING_GROWTH_FACTOR, Math.floor(maxSemiSpaceBytes / semiSpace)));
     if (wanted === factor) return;
     factor = wanted;
     setFlagsFromString(`--semi-space-growth-factor=${wanted}`);
@@ -91,7 +94,8 @@ export function collectGarbage(): number {
   const started = performance.now();
   // Compacting: the pages a cycle's garbage spread over are emptied and handed back, instead of
   // staying committed half-used (bench/scale: heap 172 → 108 MB after ten cycles, for a pause of
-  // 105–160 ms instead of 65–95). Only this collection compacts everything; V8's own choose.
+  // 105–160 ms instead of 65–95). Only this collection compacts every page; V8's own collections
+  // keep choosing theirs.
   setFlagsFromString('--compact-on-every-full-gc');
   try {
     gc();

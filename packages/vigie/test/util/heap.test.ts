@@ -5,11 +5,13 @@ import { collectGarbage } from '../../src/util/heap.js';
 
 const HEAP = fileURLToPath(new URL('../../dist/util/heap.js', import.meta.url));
 const MB = 1024 * 1024;
+/** Node 20's V8 sizes the nursery only by the growth factor; Node 24's also resizes it by itself. */
+const FACTOR_ONLY = Number(process.versions.node.split('.')[0]) < 22;
 
 /**
- * Runs a fresh node (its heap not shared with vitest's) that calls `steps` of heap.ts, allocating
- * like a busy coordinator (batches that live a little while) before each, and prints its young
- * generation's size after each step.
+ * Runs a fresh node (its heap not shared with vitest's) that takes `steps`: heap.ts's calls, and
+ * `load`, which allocates like a busy coordinator (batches that live a little while) and then
+ * records the young generation's size. Prints the sizes recorded.
  */
 function youngGeneration(steps: Array<'hold' | 'release' | 'release at 4 MB' | 'load'>, nodeArgs: string[] = []): number[] {
   const script = `
@@ -41,9 +43,12 @@ function youngGeneration(steps: Array<'hold' | 'release' | 'release at 4 MB' | '
 describe('heap', () => {
   it('holds the young generation at V8\'s initial size during start-up, then lets it grow up to 2 × 16 MB', () => {
     // V8 alone: 2 × 16 MB on Node 20, 2 × 64 MB on Node 24 (this machine's memory).
-    expect(youngGeneration(['load'])[0]).toBeGreaterThanOrEqual(32 * MB);
+    const alone = youngGeneration(['load'])[0]!;
+    expect(alone).toBeGreaterThanOrEqual(32 * MB);
     const [held, serving] = youngGeneration(['hold', 'load', 'release', 'load']);
-    expect(held).toBe(2 * MB);
+    // 2 MB on Node 20; Node 24's V8 also resizes the nursery by itself (seen up to 9.5 MB).
+    expect(held).toBeLessThanOrEqual(alone / 4);
+    if (FACTOR_ONLY) expect([held, serving]).toEqual([2 * MB, 32 * MB]);
     expect(serving).toBeGreaterThan(8 * MB);
     // 32 MB on Node 20; Node 24's V8 also resizes the nursery by itself, around the cap.
     expect(serving).toBeLessThanOrEqual(40 * MB);
@@ -52,7 +57,8 @@ describe('heap', () => {
   it('keeps the young generation near the cap it is given, far below V8\'s own size', () => {
     const alone = youngGeneration(['load'])[0]!;
     const [held, capped] = youngGeneration(['hold', 'load', 'release at 4 MB', 'load']);
-    expect(held).toBe(2 * MB);
+    expect(held).toBeLessThanOrEqual(alone / 4);
+    if (FACTOR_ONLY) expect([held, capped]).toEqual([2 * MB, 8 * MB]);
     // Node 20: exactly 2 × 4 MB. Node 24's V8 also resizes the nursery by itself, around the cap.
     expect(capped).toBeGreaterThanOrEqual(8 * MB);
     expect(capped).toBeLessThan(alone / 3);
