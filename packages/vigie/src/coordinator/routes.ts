@@ -4,6 +4,7 @@ import { workerEntrySchema } from '../config/load.js';
 import { VigieError } from '../errors.js';
 import { sendError } from '../http/errors.js';
 import { OPEN_ROUTE } from '../http/app.js';
+import type { DirectAnswer } from '../http/direct-routes.js';
 import { intQuery } from '../http/request-guards.js';
 import type { LiveConfig } from '../config/live.js';
 import { RUNTIME_KEYS } from '../config-store/index.js';
@@ -128,25 +129,28 @@ export function registerCoordinatorRoutes(app: FastifyInstance, deps: Coordinato
     return { success: true, unbanned };
   });
 
-  app.post('/api/v1/worker/main/execute', async (request, reply) => {
-    const parsed = commandSchema.safeParse(request.body);
+  // The data plane: every client's commands. Served directly from node:http on its common path
+  // (http/direct-routes.ts), by fastify otherwise (CORS, chunked bodies, inject in tests).
+  const execute = async (body: unknown): Promise<DirectAnswer> => {
+    const parsed = commandSchema.safeParse(body);
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
-      return sendError(reply, new VigieError('INVALID_COMMAND', `Invalid command: ${issue.path.join('.') || 'body'}: ${issue.message}. Expected { "type": ..., "payload": ... }.`, 400));
+      throw new VigieError('INVALID_COMMAND', `Invalid command: ${issue.path.join('.') || 'body'}: ${issue.message}. Expected { "type": ..., "payload": ... }.`, 400);
     }
     const t0 = performance.now();
     const result = await dispatcher.dispatch(parsed.data);
     deps.onDispatch?.(result.ok, result.ok ? 'ok' : result.code, (performance.now() - t0) / 1000);
-    if (result.ok) return { success: true, data: result.data, workerId: result.workerId, attempts: result.attempts.length };
-    return reply.code(result.httpStatus).send({
-      success: false,
-      error: result.code,
-      code: result.code,
-      message: result.message,
-      httpStatus: result.httpStatus,
-      attempts: result.attempts,
-    });
+    if (result.ok) return { status: 200, body: { success: true, data: result.data, workerId: result.workerId, attempts: result.attempts.length } };
+    return {
+      status: result.httpStatus,
+      body: { success: false, error: result.code, code: result.code, message: result.message, httpStatus: result.httpStatus, attempts: result.attempts },
+    };
+  };
+  app.post('/api/v1/worker/main/execute', async (request, reply) => {
+    const answer = await execute(request.body);
+    return reply.code(answer.status).send(answer.body);
   });
+  app.directRoutes.add({ url: '/api/v1/worker/main/execute', handle: execute });
 
   app.post('/api/v1/alerts/run-once', async () => {
     // Cycles write under the leader's fence: a follower would be refused by the store anyway.

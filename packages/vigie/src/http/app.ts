@@ -1,8 +1,10 @@
+import { createServer, type ServerOptions } from 'node:http';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import { VigieError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import { createKeyCheck, providedKey } from './auth.js';
+import { DirectRoutes } from './direct-routes.js';
 import { clientErrorHandler, frameworkErrors, installErrorHandler, sendError } from './errors.js';
 import { installInputGuards, installJsonParser } from './request-guards.js';
 
@@ -20,6 +22,10 @@ export interface HttpAppOptions {
 }
 
 declare module 'fastify' {
+  interface FastifyInstance {
+    /** Routes served before fastify on their common path (direct-routes.ts); register each as a fastify route too. */
+    directRoutes: DirectRoutes;
+  }
   interface FastifyContextConfig {
     /** Served without a key: health answers that load balancers and the coordinator poll. */
     open?: boolean;
@@ -40,7 +46,28 @@ const TIMEOUT_CHECK_INTERVAL_MS = 1000;
  * with OPEN_ROUTE (health) are open, and every GET when `publicRead` is set.
  */
 export function createHttpApp(opts: HttpAppOptions): FastifyInstance {
+  const checkKey = createKeyCheck(opts.apiKeys);
+  const keyRequired = opts.apiKeys.length > 0;
+  const publicRead = opts.publicRead === true;
+  const direct = new DirectRoutes({
+    logger: opts.logger,
+    bodyLimit: opts.bodyLimit,
+    authorized: (request) => !keyRequired || checkKey(providedKey(request.headers)),
+  });
   const app = Fastify({
+    // fastify's documented hook for a server of one's own: the direct routes see each request
+    // first and pass on the rest. The server is made with the settings fastify would give it.
+    serverFactory: (handler, options) => {
+      // fastify hands over its options with its defaults filled in.
+      const o = options as { http?: ServerOptions | null; keepAliveTimeout: number; requestTimeout: number; connectionTimeout: number };
+      const server = createServer(o.http ?? {}, (request, response) => {
+        if (!direct.serve(request, response)) handler(request, response);
+      });
+      server.keepAliveTimeout = o.keepAliveTimeout;
+      server.requestTimeout = o.requestTimeout;
+      server.setTimeout(o.connectionTimeout);
+      return server;
+    },
     loggerInstance: opts.logger as FastifyBaseLogger,
     // Commands are logged once each by their route, with outcome and duration; fastify's
     // per-request lines would double that and log health checks every minute per worker.
@@ -58,12 +85,15 @@ export function createHttpApp(opts: HttpAppOptions): FastifyInstance {
     frameworkErrors,
     clientErrorHandler,
   });
+  app.decorate('directRoutes', direct);
+  // While the server drains, fastify answers 503 to what still arrives on open connections.
+  app.addHook('preClose', (done) => {
+    direct.close();
+    done();
+  });
   installErrorHandler(app);
   installJsonParser(app);
   installInputGuards(app);
-  const checkKey = createKeyCheck(opts.apiKeys);
-  const keyRequired = opts.apiKeys.length > 0;
-  const publicRead = opts.publicRead === true;
   // Callback style, not async: this runs on every request, and an async hook costs a promise.
   // preParsing, not onRequest: after the CORS hook (onRequest, DASHBOARD_ALLOWED_ORIGINS), so that
   // a refused call from a page on another coordinator carries the CORS headers and the page can

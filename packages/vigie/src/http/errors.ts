@@ -2,6 +2,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ForeignError, VigieError, type ErrorCode } from '../errors.js';
+import type { Logger } from '../observability/logger.js';
 import { scrub } from '../observability/secrets.js';
 import type { ErrorBody } from '../wire/answer.js';
 
@@ -53,6 +54,12 @@ export function clientErrorHandler(err: NodeJS.ErrnoException, socket: Socket): 
   socket.destroy(err);
 }
 
+/** An error nobody expected: logged with its stack, answered as INTERNAL_ERROR (the stack stays in the log). */
+export function internalError(err: unknown, log: Pick<Logger, 'error'>): VigieError {
+  log.error({ err }, 'unhandled error');
+  return new VigieError('INTERNAL_ERROR', 'Internal error; see the server log.', 500);
+}
+
 /** Maps fastify's own errors (bad JSON, body too large, wrong content type) to Vigie's answer shape. */
 export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
@@ -63,8 +70,7 @@ export function installErrorHandler(app: FastifyInstance): void {
     if (error.statusCode && error.statusCode < 500) {
       return sendError(reply, new VigieError('BAD_REQUEST', error.message, error.statusCode));
     }
-    request.log.error({ err: error }, 'unhandled error');
-    return sendError(reply, new VigieError('INTERNAL_ERROR', 'Internal error; see the server log.', 500));
+    return sendError(reply, internalError(error, request.log));
   });
   app.setNotFoundHandler((request, reply) =>
     sendError(reply, new VigieError('NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0]}.`, 404)),

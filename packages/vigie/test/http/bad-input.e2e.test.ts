@@ -80,6 +80,25 @@ describe('bad input answers 4xx in Vigie\'s shape and changes nothing', () => {
     expect(flat.status).toBe(200);
   });
 
+  it('answers a bad command alike on the direct path and through fastify', async () => {
+    // An Origin header sends the request through fastify (direct-routes.ts leaves CORS to it).
+    const bodies: Array<[string, number, string]> = [
+      ['{"type": ', 400, 'INVALID_JSON'],
+      ['', 400, 'INVALID_JSON'],
+      ['{"__proto__": {"type": "custom"}}', 400, 'INVALID_JSON'],
+      ['{"typo": "custom"}', 400, 'INVALID_COMMAND'],
+      ['{"type": "no-such-type"}', 400, 'UNKNOWN_COMMAND_TYPE'],
+    ];
+    for (const [body, status, code] of bodies) {
+      const direct = await post(`${coordinator}/api/v1/worker/main/execute`, body);
+      const framework = await send(`${coordinator}/api/v1/worker/main/execute`, { method: 'POST', body, headers: { origin: 'http://127.0.0.1' } });
+      refused(direct, status, code);
+      // Alike but for the attempts' latencies.
+      const timeless = (a: Answer) => JSON.stringify(a.body, (k, v: unknown) => (k === 'latencyMs' ? 0 : v));
+      expect(timeless(framework), body).toBe(timeless(direct));
+    }
+  });
+
   it('refuses a repeated query parameter and a limit not in decimal digits', async () => {
     refused(await send(`${coordinator}/api/v1/matches?alertId=a&alertId=b`), 400, 'INVALID_QUERY');
     for (const limit of ['0x10', '1e1', '+5', ' 5', '5.0']) {
@@ -139,9 +158,13 @@ describe('bad input answers 4xx in Vigie\'s shape and changes nothing', () => {
 });
 
 describe('request timeouts', () => {
-  for (const [name, url] of [['coordinator', () => coordinator], ['worker', () => worker]] as const) {
+  // The coordinator's execute is a direct route (http/direct-routes.ts): Node's timeout holds there too.
+  for (const [name, url, path] of [
+    ['coordinator', () => coordinator, '/api/v1/alerts'],
+    ['coordinator (execute)', () => coordinator, '/api/v1/worker/main/execute'],
+    ['worker', () => worker, '/api/v1/worker/execute'],
+  ] as const) {
     it(`the ${name} cuts off a client that trickles its body (408 in Vigie's shape)`, async () => {
-      const path = name === 'coordinator' ? '/api/v1/alerts' : '/api/v1/worker/execute';
       const head = `POST ${path} HTTP/1.1\r\nHost: x\r\nx-api-key: ${FLEET_KEY}\r\ncontent-type: application/json\r\ncontent-length: 200\r\n\r\n{`;
       const { text, ms } = await raw(url(), head, { bytes: ' '.repeat(199), everyMs: 200 });
       expect(text).toMatch(/^HTTP\/1\.1 408 /);
