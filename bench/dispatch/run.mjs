@@ -6,7 +6,7 @@
 // runs against the built dist (packages/vigie/dist: `npm run build` first).
 // `npm run bench:dispatch`, or
 //
-//   node bench/dispatch/run.mjs [--rounds 5] [--duration 2.5] [--warmup 0.5] [--initial-warmup 2]
+//   node bench/dispatch/run.mjs [--rounds 15] [--duration 0.75] [--warmup 0.25] [--initial-warmup 2]
 //                               [--concurrency 32]
 //                               [--kill-duration 4] [--kill-at 1.5]
 //                               [--strategies round-robin,p2c-ewma] [--haproxy-threads 1]
@@ -34,7 +34,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Pool, request } from 'undici';
-import { Children, cpuSeconds, findOnPath, freePort, haproxyVersion as readHaproxyVersion, sleep, staleBuild as staleSince, tailOf, waitForLog, waitUntil } from '../lib/procs.mjs';
+import { Children, cpuSecondsPrecise, findOnPath, freePort, haproxyVersion as readHaproxyVersion, sleep, staleBuild as staleSince, tailOf, waitForLog, waitUntil } from '../lib/procs.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const VIGIE_BIN = path.join(ROOT, 'packages', 'vigie', 'bin', 'vigie.js');
@@ -58,7 +58,7 @@ const COORDINATOR_ENV = { LOG_FORMAT: 'json', HEALTH_CHECK_INTERVAL_MS: '1000' }
 
 function parseArgs(argv) {
   const o = {
-    rounds: 5, duration: 2.5, warmup: 0.5, initialWarmup: 2, concurrency: 32, killDuration: 4, killAt: 1.5,
+    rounds: 15, duration: 0.75, warmup: 0.25, initialWarmup: 2, concurrency: 32, killDuration: 4, killAt: 1.5,
     strategies: ['round-robin', 'p2c-ewma'], haproxyThreads: 1, cpuProf: undefined, nodeFloor: true, variants: [], nodeArgs: [],
   };
   for (let i = 0; i < argv.length; i++) {
@@ -305,8 +305,8 @@ function pct(sorted, p) {
 
 function cpuSnapshot(target) {
   return {
-    proxy: cpuSeconds(target.entry.child.pid),
-    workers: workers.map((w) => cpuSeconds(w.entry.child.pid)),
+    proxy: cpuSecondsPrecise(target.entry.child.pid),
+    workers: workers.map((w) => cpuSecondsPrecise(w.entry.child.pid)),
   };
 }
 
@@ -348,6 +348,12 @@ const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+/** The first and third quartiles of `xs`, as "q1–q3". */
+const spread = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const q = (p) => s[Math.min(s.length - 1, Math.floor(p * s.length))];
+  return `${q(0.25).toFixed(2)}–${q(0.75).toFixed(2)}`;
 };
 const fmt = (n, d = 0) => (n === undefined || Number.isNaN(n) ? '-' : n.toFixed(d));
 const pad = (s, n) => String(s).padEnd(n);
@@ -484,7 +490,7 @@ async function main() {
 
   // ---- report
   out(`throughput (${opts.rounds} × ${opts.duration} s per target, median):`);
-  out(`  ${pad('target', W)} ${padL('req/s', 6)}  ${pad('per round', 30)} ${padL('p50 ms', 6)} ${padL('p99 ms', 6)} ${padL('failed', 6)} │ cpu s/1000: ${padL('proxy', 6)} ${padL('workers', 7)} ${padL('loadgen', 7)} ${padL('total', 6)}`);
+  out(`  ${pad('target', W)} ${padL('req/s', 6)}  ${pad('rounds: min–max', 16)} ${padL('p50 ms', 6)} ${padL('p99 ms', 6)} ${padL('failed', 6)} │ cpu s/1000: ${padL('proxy', 6)} ${padL('workers', 7)} ${padL('loadgen', 7)} ${padL('total', 6)}`);
   const med = new Map();
   for (const t of targets) {
     const rs = results.get(t.name);
@@ -500,7 +506,7 @@ async function main() {
       total: per1k((c) => (c.proxy === undefined || c.workers === undefined ? undefined : c.proxy + c.workers + c.loadgen)),
     };
     med.set(t.name, m);
-    out(`  ${pad(t.name, W)} ${padL(fmt(m.rps), 6)}  ${pad(rs.map((x) => fmt(x.rps)).join(' '), 30)} ${padL(fmt(median(rs.map((x) => x.p50)), 1), 6)} ${padL(fmt(median(rs.map((x) => x.p99)), 1), 6)} ${padL(rs.reduce((s, x) => s + x.failed, 0), 6)} │             ${padL(fmt(m.proxy, 3), 6)} ${padL(fmt(m.workers, 3), 7)} ${padL(fmt(m.loadgen, 3), 7)} ${padL(fmt(m.total, 3), 6)}`);
+    out(`  ${pad(t.name, W)} ${padL(fmt(m.rps), 6)}  ${pad(`${fmt(Math.min(...rs.map((x) => x.rps)))}–${fmt(Math.max(...rs.map((x) => x.rps)))}`, 16)} ${padL(fmt(median(rs.map((x) => x.p50)), 1), 6)} ${padL(fmt(median(rs.map((x) => x.p99)), 1), 6)} ${padL(rs.reduce((s, x) => s + x.failed, 0), 6)} │             ${padL(fmt(m.proxy, 3), 6)} ${padL(fmt(m.workers, 3), 7)} ${padL(fmt(m.loadgen, 3), 7)} ${padL(fmt(m.total, 3), 6)}`);
   }
   out();
   out(`worker ${killed.id} (${killed.host}) SIGKILLed ${opts.killAt} s into ${opts.killDuration} s of load (restarted on the same port between targets):`);
@@ -524,29 +530,31 @@ async function main() {
   const hp = med.get('haproxy');
   const hpRounds = results.get('haproxy');
   const hpFailed = killResults.get('haproxy').failed;
+  // Verdicts on paired ratios: each round measures every target within seconds of the others,
+  // so the ratio of a round cancels the drift of the machine's speed (other sessions' load moves
+  // it by ±50 % within tens of seconds), which the ratio of medians over the run does not.
   for (const t of targets.filter((x) => x.kind !== 'haproxy')) {
     const m = med.get(t.name);
-    const ratio = m.rps / hp.rps;
-    // Rounds run back to back, so a paired ratio cancels most of the drift of outside load.
     const paired = results.get(t.name).map((x, i) => x.rps / hpRounds[i].rps);
+    const ratio = median(paired);
     const cpuRatio = hp.total !== undefined && m.total !== undefined ? hp.total / m.total : undefined;
     const label = t.kind === 'vigie' ? `[LB_STRATEGY=${t.coordinator.strategy}]` : '[reference, not Vigie as shipped]';
     const who = t.kind === 'vigie' ? 'vigie' : t.name;
     out(`throughput ratio ${who}/haproxy = ${ratio.toFixed(2)} (goal ≥ ${THROUGHPUT_GOAL.toFixed(2)}) ${t.kind === 'vigie' ? (ratio >= THROUGHPUT_GOAL ? 'OK' : 'MISSED') : ''}   ${label}`);
-    out(`    per round ${paired.map((x) => x.toFixed(2)).join(' ')} (median ${median(paired).toFixed(2)}); CPU per answer, haproxy path/this path = ${fmt(cpuRatio, 2)}`);
+    out(`    median of ${paired.length} paired rounds, quartiles ${spread(paired)}; ratio of medians ${(m.rps / hp.rps).toFixed(2)}; CPU per answer, haproxy path/this path = ${fmt(cpuRatio, 2)}`);
   }
   // Issue 16: the coordinator's own CPU per answer against the bare Node forwarder's, same run.
   const floor = med.get('node floor (ref.)');
   for (const c of coordinators) {
     const m = med.get(`vigie ${c.strategy}`);
     if (!floor || floor.proxy === undefined || m?.proxy === undefined) continue;
-    const r = m.proxy / floor.proxy;
     const perRound = results.get(`vigie ${c.strategy}`).map((x, i) => {
       const f = results.get('node floor (ref.)')[i];
       return x.cpu.proxy / (x.ok + x.failed || 1) / (f.cpu.proxy / (f.ok + f.failed || 1));
     });
-    out(`CPU per answer, vigie/node floor = ${fmt(m.proxy * 1000, 0)}/${fmt(floor.proxy * 1000, 0)} µs = ${r.toFixed(2)} (goal ≤ ${CPU_GOAL.toFixed(2)}) ${r <= CPU_GOAL ? 'OK' : 'MISSED'}   [LB_STRATEGY=${c.strategy}]`);
-    out(`    per round ${perRound.map((x) => x.toFixed(2)).join(' ')} (median ${median(perRound).toFixed(2)})`);
+    const r = median(perRound);
+    out(`CPU per answer, vigie/node floor = ${r.toFixed(2)} (goal ≤ ${CPU_GOAL.toFixed(2)}) ${r <= CPU_GOAL ? 'OK' : 'MISSED'}   [LB_STRATEGY=${c.strategy}]`);
+    out(`    median of ${perRound.length} paired rounds, quartiles ${spread(perRound)}; medians ${fmt(m.proxy * 1000, 0)}/${fmt(floor.proxy * 1000, 0)} µs = ${(m.proxy / floor.proxy).toFixed(2)}`);
   }
   for (const c of coordinators) {
     const k = killResults.get(`vigie ${c.strategy}`);
