@@ -43,7 +43,9 @@ const TIMEOUT_CHECK_INTERVAL_MS = 1000;
  * route (checked at preParsing, before the body is read, so that a wrong key costs nothing and runs
  * nothing), and `/metrics`. Reads need the key too: they return the fleet, alerts, matches,
  * runs, credential state and config, and `/metrics` names the workers. Only routes declared
- * with OPEN_ROUTE (health) are open, and every GET when `publicRead` is set.
+ * with OPEN_ROUTE (health) are open, and every GET when `publicRead` is set. Direct routes
+ * (`app.directRoutes`, direct-routes.ts) check the same key, with the same function, before
+ * they read a body; a request without it goes on to fastify, which refuses it here.
  */
 export function createHttpApp(opts: HttpAppOptions): FastifyInstance {
   const checkKey = createKeyCheck(opts.apiKeys);
