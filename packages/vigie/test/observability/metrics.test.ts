@@ -13,9 +13,10 @@ describe('process metrics', () => {
       // Reset what the first samples gathered, then let a few samples come.
       await registry.metrics();
       await new Promise((r) => setTimeout(r, EVENT_LOOP_SAMPLE_MS * 3.5));
-      // Node's histogram records the time between two samples: at least the sampling period.
+      // Node's histogram records the time between two samples: about the sampling period (a few
+      // ms less when the loop's clock was stale at a busy tick; at 10 ms it would read ≈ 0.01).
       const min = await gauge(registry, 'vigie_nodejs_eventloop_lag_min_seconds');
-      expect(min).toBeGreaterThanOrEqual((EVENT_LOOP_SAMPLE_MS * 0.9) / 1000);
+      expect(min).toBeGreaterThanOrEqual((EVENT_LOOP_SAMPLE_MS * 0.5) / 1000);
       // And the gauges promtool flags are gone everywhere, the standby's included.
       expect(await registry.getSingleMetricAsString('vigie_nodejs_active_handles_total').catch(() => '')).toBe('');
     }
