@@ -1,17 +1,19 @@
-import { createServer, type Server } from 'node:net';
+import { createServer, type AddressInfo, type Server } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseProcNetTcp, findPortHolder } from '../../src/util/ports.js';
 import { isAlive, runVigie, spawnVigie, tempDir } from '../helpers/vigie-process.js';
 
+/** A port for `vigie up --worker-port`, below Linux's ephemeral range (32768+), where other tests' outgoing connections take theirs. */
 function randomPort(): number {
-  return 20_000 + Math.floor(Math.random() * 20_000);
+  return 20_000 + Math.floor(Math.random() * 12_000);
 }
 
-function listen(host: string, port: number): Promise<Server> {
+/** A server on a port the kernel picked (a random one could already be some connection's). */
+function squat(host: string): Promise<{ server: Server; port: number }> {
   return new Promise((resolve, reject) => {
     const s = createServer();
     s.once('error', reject);
-    s.listen({ host, port }, () => resolve(s));
+    s.listen({ host, port: 0 }, () => resolve({ server: s, port: (s.address() as AddressInfo).port }));
   });
 }
 
@@ -40,8 +42,7 @@ describe('issue 17.1: no orphaned workers, no crash loop on a taken port', () =>
   });
 
   it('finds the process that holds a port (this one)', async () => {
-    const port = randomPort();
-    const server = await listen('127.0.0.4', port);
+    const { server, port } = await squat('127.0.0.4');
     cleanups.push(() => new Promise<void>((r) => server.close(() => r())));
     const holder = findPortHolder('127.0.0.4', port);
     if (process.platform !== 'linux') return; // no /proc: the message falls back to ss/lsof advice
@@ -70,8 +71,7 @@ describe('issue 17.1: no orphaned workers, no crash loop on a taken port', () =>
   it('`vigie up` with a worker port taken says who holds it and what to do, starts nothing, exits non-zero', async () => {
     const dir = tempDir('vigie-port-taken-');
     cleanups.push(dir.cleanup);
-    const port = randomPort();
-    const squatter = await listen('127.0.0.3', port);
+    const { server: squatter, port } = await squat('127.0.0.3');
     cleanups.push(() => new Promise<void>((r) => squatter.close(() => r())));
     const res = await runVigie(['up', '--port', '0', '--worker-port', String(port)], { VIGIE_DATA_DIR: dir.path });
     expect(res.code).toBe(1);
@@ -89,8 +89,7 @@ describe('issue 17.1: no orphaned workers, no crash loop on a taken port', () =>
   it('`vigie up` with the coordinator port taken names --port', async () => {
     const dir = tempDir('vigie-port-coord-');
     cleanups.push(dir.cleanup);
-    const port = randomPort();
-    const squatter = await listen('127.0.0.1', port);
+    const { server: squatter, port } = await squat('127.0.0.1');
     cleanups.push(() => new Promise<void>((r) => squatter.close(() => r())));
     const res = await runVigie(['up', '--port', String(port), '--worker-port', String(randomPort())], { VIGIE_DATA_DIR: dir.path });
     expect(res.code).toBe(1);
@@ -103,8 +102,7 @@ describe('issue 17.1: no orphaned workers, no crash loop on a taken port', () =>
   it('a coordinator that cannot listen prints one PORT_IN_USE line, not a stack', async () => {
     const dir = tempDir('vigie-coord-port-');
     cleanups.push(dir.cleanup);
-    const port = randomPort();
-    const squatter = await listen('127.0.0.1', port);
+    const { server: squatter, port } = await squat('127.0.0.1');
     cleanups.push(() => new Promise<void>((r) => squatter.close(() => r())));
     const res = await runVigie(['coordinator', '--host', '127.0.0.1', '--port', String(port), '--insecure'], { VIGIE_DATA_DIR: dir.path });
     expect(res.code).toBe(1);
@@ -116,8 +114,7 @@ describe('issue 17.1: no orphaned workers, no crash loop on a taken port', () =>
   it('a worker that cannot listen prints one PORT_IN_USE line, not a stack', async () => {
     const dir = tempDir('vigie-worker-port-');
     cleanups.push(dir.cleanup);
-    const port = randomPort();
-    const squatter = await listen('127.0.0.1', port);
+    const { server: squatter, port } = await squat('127.0.0.1');
     cleanups.push(() => new Promise<void>((r) => squatter.close(() => r())));
     const res = await runVigie(['worker', '--host', '127.0.0.1', '--port', String(port), '--insecure'], { VIGIE_DATA_DIR: dir.path });
     expect(res.code).toBe(1);
