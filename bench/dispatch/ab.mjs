@@ -23,11 +23,10 @@ import { parseArgs } from 'node:util';
 import { spawnSync } from 'node:child_process';
 import { Pool } from 'undici';
 import { Children, cpuSecondsPrecise, findOnPath, waitForLog } from '../lib/procs.mjs';
+import { echoLoad } from './lib/echo-load.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..', '..');
-const EXEC_PATH = '/api/v1/worker/main/execute';
-const BODY = JSON.stringify({ type: 'custom', payload: { name: 'echo', data: { bench: 'ab', n: 42 } } });
 const CONCURRENCY = 32;
 
 const { values: args } = parseArgs({
@@ -67,21 +66,6 @@ async function start(name, args, env, ready) {
   return { name, entry, url: line.url };
 }
 
-/** CONCURRENCY keep-alive loops for `ms`; the right answers. */
-async function load(target, ms) {
-  const headers = { 'content-type': 'application/json', 'x-api-key': apiKey };
-  const end = performance.now() + ms;
-  let ok = 0;
-  const loop = async () => {
-    while (performance.now() < end) {
-      const res = await target.pool.request({ path: EXEC_PATH, method: 'POST', headers, body: BODY });
-      const body = await res.body.json();
-      if (res.statusCode === 200 && body.success === true) ok++;
-    }
-  };
-  await Promise.all(Array.from({ length: CONCURRENCY }, loop));
-  return ok;
-}
 
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -113,14 +97,14 @@ async function main() {
     pin(t.entry.child.pid, 0);
     t.pool = new Pool(t.url, { connections: CONCURRENCY, pipelining: 1 });
     t.usPerAnswer = [];
-    await load(t, 2000); // warm-up
+    await echoLoad(t.pool, apiKey, 2000, CONCURRENCY); // warm-up
   }
   for (let r = 0; r < rounds; r++) {
     for (let i = 0; i < targets.length; i++) {
       const t = targets[(i + r) % targets.length];
-      await load(t, 100);
+      await echoLoad(t.pool, apiKey, 100, CONCURRENCY);
       const cpu0 = cpuSecondsPrecise(t.entry.child.pid);
-      const answers = await load(t, seconds * 1000);
+      const answers = await echoLoad(t.pool, apiKey, seconds * 1000, CONCURRENCY);
       t.usPerAnswer.push(((cpuSecondsPrecise(t.entry.child.pid) - cpu0) / answers) * 1e6);
     }
   }

@@ -20,13 +20,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Pool, request, WebSocket } from 'undici';
-import { Children, cpuSeconds, findOnPath, freePort, waitForLog } from '../lib/procs.mjs';
+import { Children, cpuSecondsPrecise, findOnPath, freePort, waitForLog } from '../lib/procs.mjs';
+import { echoLoad } from './lib/echo-load.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..', '..');
 const VIGIE_BIN = path.join(ROOT, 'packages', 'vigie', 'bin', 'vigie.js');
-const EXEC_PATH = '/api/v1/worker/main/execute';
-const BODY = JSON.stringify({ type: 'custom', payload: { name: 'echo', data: { bench: 'dispatch', n: 42 } } });
 const CONCURRENCY = 32;
 
 const { values: args } = parseArgs({ options: { seconds: { type: 'string', default: '5' }, top: { type: 'string', default: '25' }, interval: { type: 'string', default: '4096' } } });
@@ -63,22 +62,14 @@ function mkdirIn(name) {
   return dir;
 }
 
-/** CONCURRENCY keep-alive loops sending the echo command for `s` seconds; the answers that were right. */
+/** The echo load on `url` for `s` seconds; the right answers. */
 async function load(url, s) {
   const pool = new Pool(url, { connections: CONCURRENCY, pipelining: 1 });
-  const headers = { 'content-type': 'application/json', 'x-api-key': apiKey };
-  const end = performance.now() + s * 1000;
-  let ok = 0;
-  const loop = async () => {
-    while (performance.now() < end) {
-      const res = await pool.request({ path: EXEC_PATH, method: 'POST', headers, body: BODY });
-      const body = await res.body.json();
-      if (res.statusCode === 200 && body.success === true) ok++;
-    }
-  };
-  await Promise.all(Array.from({ length: CONCURRENCY }, loop));
-  await pool.close();
-  return ok;
+  try {
+    return await echoLoad(pool, apiKey, s * 1000, CONCURRENCY);
+  } finally {
+    await pool.close();
+  }
 }
 
 const out = (line) => process.stdout.write(`${line}\n`);
@@ -202,9 +193,9 @@ async function main() {
       await profiler.send('Profiler.enable');
       await profiler.send('Profiler.setSamplingInterval', { interval: 100 });
       await profiler.send('Profiler.start');
-      const cpu0 = cpuSeconds(entry.child.pid);
+      const cpu0 = cpuSecondsPrecise(entry.child.pid);
       const cpuAnswers = await load(url, seconds);
-      const cpuUsed = cpuSeconds(entry.child.pid) - cpu0;
+      const cpuUsed = cpuSecondsPrecise(entry.child.pid) - cpu0;
       const { profile: cpuProfile } = await profiler.send('Profiler.stop');
       await profiler.send('HeapProfiler.enable');
       await profiler.send('HeapProfiler.startSampling', { samplingInterval: interval, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
