@@ -7,7 +7,10 @@
 // reads the profiles. Comparing the two lists shows what Vigie adds to the floor of any Node
 // proxy; run.mjs's --cpu-prof profiles whole runs instead, idle and warm-up included.
 //
-//   npm run build && node bench/dispatch/per-answer-profile.mjs [--seconds 5] [--top 25] [--interval 4096]
+//   npm run build && node bench/dispatch/per-answer-profile.mjs [--seconds 5] [--top 25] [--interval 4096] [--save DIR]
+//
+// --save DIR keeps each target's profiles (`<target>.cpuprofile`, `<target>.heapprofile`) for
+// Chrome DevTools or a script that walks their call trees (who calls a hot function).
 //
 // Profiling slows the target (read µs and bytes per answer and their split, not throughput);
 // CPU samples are wall-clock (a sample taken while the process waits for a CPU counts), so the
@@ -28,7 +31,7 @@ const ROOT = path.resolve(HERE, '..', '..');
 const VIGIE_BIN = path.join(ROOT, 'packages', 'vigie', 'bin', 'vigie.js');
 const CONCURRENCY = 32;
 
-const { values: args } = parseArgs({ options: { seconds: { type: 'string', default: '5' }, top: { type: 'string', default: '25' }, interval: { type: 'string', default: '4096' } } });
+const { values: args } = parseArgs({ options: { seconds: { type: 'string', default: '5' }, top: { type: 'string', default: '25' }, interval: { type: 'string', default: '4096' }, save: { type: 'string' } } });
 const seconds = Number(args.seconds);
 const top = Number(args.top);
 const interval = Number(args.interval);
@@ -202,6 +205,12 @@ async function main() {
       const heapAnswers = await load(url, seconds);
       const { profile: heapProfile } = await profiler.send('HeapProfiler.stopSampling');
       profiler.close();
+      if (args.save) {
+        mkdirSync(args.save, { recursive: true });
+        const base = path.join(args.save, t.name.replace(/\W+/g, '-'));
+        writeFileSync(`${base}.cpuprofile`, JSON.stringify(cpuProfile));
+        writeFileSync(`${base}.heapprofile`, JSON.stringify(heapProfile));
+      }
       const sys = straceBin ? await syscalls(entry.child.pid, url) : undefined;
       await children.stop(entry);
       out(`\n${t.name}: CPU from /proc ${((cpuUsed / cpuAnswers) * 1e6).toFixed(1)} µs per answer (${cpuAnswers} answers in ${seconds} s, profiled)`);

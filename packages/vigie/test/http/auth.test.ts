@@ -17,6 +17,16 @@ describe('createKeyCheck', () => {
     for (const k of [undefined, '', 'first-key', 'first-key-aaaaaaaaX', 'FIRST-KEY-AAAAAAAA']) expect(check(k)).toBe(false);
   });
 
+  it('compares whole keys whatever their lengths and characters', () => {
+    const short = createKeyCheck(['k', 'clé-été-🔑-0123456789']);
+    expect(short('k')).toBe(true);
+    expect(short('clé-été-🔑-0123456789')).toBe(true);
+    // A guess that repeats the short key, a prefix, the same length with one unit changed, other scripts.
+    for (const k of ['kk', 'kkkkkkkk', 'clé-été-🔑-012345678', 'clé-été-🔑-012345678X', 'cle-ete-🔑-0123456789', 'clé-été-🔒-0123456789', '\u0000']) {
+      expect(short(k)).toBe(false);
+    }
+  });
+
   it('refuses everything when no key is configured', () => {
     expect(createKeyCheck([])('anything')).toBe(false);
   });
