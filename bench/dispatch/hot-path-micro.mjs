@@ -38,7 +38,7 @@ const answerText = JSON.stringify({ success: true, data: command.payload.data })
 
 console.log('per call, CPU time (user+system) on this machine:');
 const check = createKeyCheck([key]);
-bench('createKeyCheck: sha256 of the provided key + timingSafeEqual (onRequest hook)', () => check(key));
+bench('createKeyCheck: constant-time XOR over the provided key (every authenticated request)', () => check(key));
 bench('AbortSignal.timeout(30000) (worker-client, one per attempt; its timer lives 30 s)', () => AbortSignal.timeout(30_000), 100_000);
 bench("new URL('/api/v1/worker/execute', base) (worker-client, per attempt)", () => new URL('/api/v1/worker/execute', 'http://127.0.0.2:41234'));
 

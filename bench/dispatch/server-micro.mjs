@@ -13,7 +13,7 @@
 //   fastify+pino       + Vigie's pino logger as loggerInstance (a child logger per request)
 //   vigie app, no key  Vigie's createHttpApp (no API key: its onRequest hook returns at once) + a
 //                      plain route returning the answer object
-//   vigie app          the same with an API key (sha256 + timingSafeEqual per request)
+//   vigie app          the same with an API key (the constant-time key check per request)
 //   vigie app+route    Vigie's createHttpApp (key hook, error handler) + registerCoordinatorRoutes,
 //                      with a dispatcher stub that answers at once; prom-client metrics as in start.ts
 //   vigie +dispatcher  the same with Vigie's real Dispatcher/Fleet/balancer (round-robin) and a
