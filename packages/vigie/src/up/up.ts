@@ -99,7 +99,9 @@ export async function up(baseConfig: VigieConfig, logger: Logger, opts: UpOption
     opts.print(`  demo data  ${demo.dataDir}   (the demo's own store and locks; remove it with: rm -rf ${demo.dataDir})`);
     opts.print(`             vigie --data-dir ${demo.dataDir} lock status|credentials status   look there`);
   }
-  opts.print(`  API key    ${generated ? `${key}  (generated, kept in ${file})` : file ? `in ${file}` : 'from VIGIE_API_KEY'}`);
+  // The key itself is never printed (terminals get scrolled back, recorded, pasted into issues):
+  // where it is kept is enough, `cat` gives it to the dashboard's login.
+  opts.print(`  API key    ${file ? `${generated ? 'generated, ' : ''}kept in ${file}   (cat ${file} to log in to the dashboard)` : 'from VIGIE_API_KEY'}`);
   opts.print('Ctrl-C stops everything.');
   opts.print('');
 

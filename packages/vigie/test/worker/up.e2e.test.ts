@@ -42,8 +42,10 @@ describe('vigie up', () => {
     const stats = await until(() => fetch(`${String(url)}/api/v1/worker/main/stats`, { headers: { 'x-api-key': generatedKey(dir.path) } }).then((r) => r.json() as Promise<Stats>), (s) => s.availableWorkers === 3);
     expect(stats.totalWorkers).toBe(3);
     expect(stats.workers.every((w) => w.isHealthy)).toBe(true);
-    // The printed summary goes to stderr with the generated key's location.
+    // The printed summary goes to stderr with the generated key's location, never the key.
     expect(up.output()).toContain('Vigie is up');
+    expect(up.output()).toContain(`generated, kept in ${join(dir.path, 'api-key')}`);
+    expect(up.output()).not.toContain(generatedKey(dir.path));
 
     const started = await up.waitForLog((l) => l.worker === 'worker-2' && typeof l.pid === 'number');
     const pid = started.pid as number;
