@@ -1,7 +1,6 @@
 import type { BatchExecutor } from '../cycles/runner.js';
 import type { Dispatcher } from './dispatcher.js';
 import type { Fleet } from './fleet.js';
-import { selectWorkers } from './policy/availability.js';
 
 /**
  * The coordinator's batches: to the available workers (healthy, not banned; the panic rule
@@ -10,7 +9,7 @@ import { selectWorkers } from './policy/availability.js';
  */
 export function workerExecutor(fleet: Fleet, dispatcher: Dispatcher, batchTimeoutMs: (alerts: number) => number): BatchExecutor {
   return {
-    available: (now) => selectWorkers(fleet.list(), now).workerIds,
+    available: (now) => fleet.selection(now).workerIds,
     async send(workerId, alerts) {
       // A batch paces its requests seconds apart: it needs far longer than one command.
       const { result } = await dispatcher.sendTo(workerId, { type: 'check-alerts', payload: { alerts } }, { timeoutMs: batchTimeoutMs(alerts.length) });

@@ -2,7 +2,6 @@ import type { Logger } from '../observability/logger.js';
 import type { Balancer } from './balancer/types.js';
 import type { Fleet } from './fleet.js';
 import type { HealthChecker } from './health-checker.js';
-import { selectWorkers } from './policy/availability.js';
 import { decideBan } from './policy/bans.js';
 import { RetryBudget } from './policy/retry-budget.js';
 import { classifyFailure, decideRetry, nextCandidate, type FailureClass } from './policy/retry-plan.js';
@@ -90,7 +89,7 @@ export class Dispatcher {
 
     for (;;) {
       const now = this.now();
-      const selection = selectWorkers(this.fleetView(), now).workerIds;
+      const selection = this.opts.fleet.selection(now).workerIds;
       const id = nextCandidate(selection, tried, this.balancer, now);
       if (id === undefined) {
         if (!last) {
@@ -111,7 +110,7 @@ export class Dispatcher {
       last = { result, failure };
       if (signal?.aborted) return this.failed(last, attempts, 'ABORTED');
 
-      const untriedLeft = selectWorkers(this.fleetView(), this.now()).workerIds.filter((x) => !tried.has(x)).length;
+      const untriedLeft = this.opts.fleet.selection(this.now()).workerIds.filter((x) => !tried.has(x)).length;
       const verdict = decideRetry({
         failure,
         attempts: attempts.length,

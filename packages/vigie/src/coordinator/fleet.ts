@@ -5,6 +5,7 @@ import type { UnbanReason, WorkerChanges, WorkerInfo } from '../events/types.js'
 import type { Logger } from '../observability/logger.js';
 import type { Store, WorkerIdentity, WorkerOrigin } from '../store/index.js';
 import { LatencyWindow } from './latency-window.js';
+import { selectWorkers, type Selection } from './policy/availability.js';
 import { isBanned } from './policy/bans.js';
 
 /** What the coordinator knows of one worker: its entry, its health, its ban, its counters. */
@@ -53,6 +54,9 @@ export class Fleet {
   private readonly pending = new Map<string, { requests: number; successes: number; errors: number }>();
   /** Each worker's last command latencies (made on its first command). */
   private readonly latencies = new Map<string, LatencyWindow>();
+  /** Bumped by every change that can change `selection`: membership, health, bans. */
+  private revision = 0;
+  private selected: { revision: number; at: number; validUntil: number; selection: Readonly<Selection> } | undefined;
 
   private constructor(
     private readonly store: Store,
@@ -104,6 +108,25 @@ export class Fleet {
     return fleet;
   }
 
+  /**
+   * The workers commands may go to at `now` (policy/availability.ts), computed once per change of
+   * the fleet instead of once per command: with 5000 workers, copying and filtering the fleet for
+   * every command cost ~100 µs, and the balancers could not tell one command's candidates from
+   * the last's (balancer/choose.ts caches what it derives from a frozen list). The answer holds
+   * until a worker is added, removed, found up or down, banned or unbanned (`changed`), or the
+   * next ban ends; a clock that steps back recomputes it too. Frozen: callers share it.
+   */
+  selection(now: number): Readonly<Selection> {
+    const c = this.selected;
+    if (c && c.revision === this.revision && now >= c.at && now < c.validUntil) return c.selection;
+    const fresh = selectWorkers(this.list(), now);
+    let validUntil = Infinity;
+    for (const w of this.workers.values()) if (isBanned(w.bannedUntil, now) && w.bannedUntil! < validUntil) validUntil = w.bannedUntil!;
+    const selection = Object.freeze({ mode: fresh.mode, workerIds: Object.freeze(fresh.workerIds) });
+    this.selected = { revision: this.revision, at: now, validUntil, selection };
+    return selection;
+  }
+
   /** Every worker, in registration order (read-only views). */
   list(): readonly WorkerSnapshot[] {
     return [...this.workers.values()];
@@ -127,6 +150,7 @@ export class Fleet {
       requestCount: 0, successCount: 0, errorCount: 0, inFlight: 0,
     };
     this.workers.set(w.id, state);
+    this.changed();
     this.events.emit('worker.added', { worker: info(state) });
     return state;
   }
@@ -136,6 +160,7 @@ export class Fleet {
     const w = this.require(id);
     await this.store.workers.remove(id);
     this.workers.delete(id);
+    this.changed();
     this.pending.delete(id);
     this.latencies.delete(id);
     this.events.emit('worker.removed', { workerId: id, name: w.name, url: w.url });
@@ -177,6 +202,7 @@ export class Fleet {
     w.lastError = healthy ? null : reason;
     if (!changed) return false;
     w.healthy = healthy;
+    this.changed();
     this.events.emit('worker.health', { workerId: id, healthy, reason: w.lastError });
     await this.store.workers.saveStatus({ workerId: id, isHealthy: healthy, lastCheckAt: now, lastError: w.lastError });
     return true;
@@ -186,6 +212,7 @@ export class Fleet {
   async ban(id: string, ban: { until: number; banCount: number; reason: string; status?: number }): Promise<void> {
     const w = this.require(id);
     w.bannedUntil = ban.until;
+    this.changed();
     w.banCount = ban.banCount;
     w.banReason = ban.reason;
     this.events.emit('worker.banned', { workerId: id, until: ban.until, banCount: ban.banCount, reason: ban.reason, ...(ban.status ? { status: ban.status } : {}) });
@@ -197,6 +224,7 @@ export class Fleet {
     const w = this.require(id);
     if (w.banReason === null && !isBanned(w.bannedUntil, now)) return false;
     w.bannedUntil = null;
+    this.changed();
     w.banReason = null;
     this.events.emit('worker.unbanned', { workerId: id, reason });
     await this.store.workers.saveStatus({ workerId: id, bannedUntil: null, banReason: null });
@@ -213,6 +241,11 @@ export class Fleet {
         await this.store.workers.saveStatus({ workerId: w.id, banReason: null });
       }
     }
+  }
+
+  /** Membership, health or a ban changed: the next `selection` is computed afresh. */
+  private changed(): void {
+    this.revision++;
   }
 
   /** A command to `id` is on its way (the in-flight count that stats show). */

@@ -26,7 +26,7 @@ export type BatchAnswer = { ok: true; data: Partial<CheckAlertsResult> | undefin
  */
 export interface BatchExecutor {
   /** The workers that may take a batch now, in a stable order. */
-  available(now: number): string[];
+  available(now: number): readonly string[];
   /** Runs one check-alerts batch on `workerId`. Never throws: a failure is an answer. */
   send(workerId: string, alerts: Alert[]): Promise<BatchAnswer>;
   /** How logs name a worker, e.g. "Worker FR (cdg)". */

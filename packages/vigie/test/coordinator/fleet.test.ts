@@ -67,6 +67,36 @@ describe('Fleet: the only writer of worker state', () => {
     expect(reloaded.get('w2')).toMatchObject({ bannedUntil: null, banReason: null, banCount: 2 });
   });
 
+  it('answers the same frozen selection until the fleet changes or a ban ends, and a fresh one after', async () => {
+    const fleet = await Fleet.load(store, CONFIG, logger, events);
+    const first = fleet.selection(1_000);
+    expect(first).toEqual({ mode: 'healthy', workerIds: ['w1', 'w2'] });
+    expect(Object.isFrozen(first.workerIds)).toBe(true);
+    expect(fleet.selection(2_000)).toBe(first); // nothing changed: the very same object
+
+    await fleet.ban('w1', { until: 10_000, banCount: 1, reason: 'HTTP 403' });
+    const banned = fleet.selection(3_000);
+    expect(banned.workerIds).toEqual(['w2']);
+    expect(fleet.selection(9_999)).toBe(banned);
+    expect(fleet.selection(10_000).workerIds).toEqual(['w1', 'w2']); // the ban's term, no event needed
+    expect(fleet.selection(5_000).workerIds).toEqual(['w2']); // a clock that steps back sees the ban again
+
+    await fleet.setHealth('w2', false, 'ECONNREFUSED', 11_000);
+    expect(fleet.selection(11_000).workerIds).toEqual(['w1']);
+    await fleet.setHealth('w1', false, 'ECONNREFUSED', 11_001);
+    expect(fleet.selection(11_001)).toEqual({ mode: 'unhealthy-fallback', workerIds: ['w1', 'w2'] });
+    await fleet.setHealth('w1', true, null, 11_002);
+    await fleet.setHealth('w2', true, null, 11_002);
+    await fleet.add({ id: 'w3', url: 'http://127.0.0.4:8081' });
+    expect(fleet.selection(11_003).workerIds).toEqual(['w1', 'w2', 'w3']);
+    await fleet.ban('w3', { until: 90_000, banCount: 1, reason: 'HTTP 403' });
+    expect(fleet.selection(11_500).workerIds).toEqual(['w1', 'w2']);
+    await fleet.unban('w3', 'operator', 12_000);
+    expect(fleet.selection(12_000).workerIds).toEqual(['w1', 'w2', 'w3']);
+    await fleet.remove('w1');
+    expect(fleet.selection(12_001).workerIds).toEqual(['w2', 'w3']);
+  });
+
   it('updates url, region and name, emitting only what changed, and keeps the move across a reload', async () => {
     const fleet = await Fleet.load(store, CONFIG, logger, events);
     await fleet.update('w1', { url: 'http://127.0.0.9:8081', region: 'cdg' }, 'failover');

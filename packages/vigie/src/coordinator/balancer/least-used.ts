@@ -1,4 +1,4 @@
-import { chooseOne } from './choose.js';
+import { chooseOne, distinct } from './choose.js';
 import type { Random, RestorableBalancer } from './types.js';
 
 /**
@@ -27,12 +27,14 @@ export function createLeastUsedBalancer(random: Random = Math.random): Restorabl
       if (candidates.length === 0) return undefined;
       let best = Infinity;
       let least: string[] = [];
-      for (const id of candidates) {
+      // Over distinct candidates: a tie is pushed without looking for it in `least` (that look
+      // made a pick over 5000 equally used workers cost 30 ms).
+      for (const id of distinct(candidates)) {
         const count = countOf(id);
         if (count < best) {
           best = count;
           least = [id];
-        } else if (count === best && !least.includes(id)) {
+        } else if (count === best) {
           least.push(id);
         }
       }

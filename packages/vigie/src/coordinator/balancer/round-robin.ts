@@ -1,3 +1,4 @@
+import { memberSet } from './choose.js';
 import type { Balancer } from './types.js';
 
 /**
@@ -12,16 +13,34 @@ export function createRoundRobinBalancer(): Balancer {
   const place = new Map<string, number>();
   // Index in `ring` of the last worker picked; -1 before the first pick.
   let cursor = -1;
+  // Frozen candidate lists whose workers are all in the ring already.
+  let joined = new WeakSet<readonly string[]>();
 
   return {
     name: 'round-robin',
     pick(candidates) {
-      // The candidate that comes first after the cursor, going round the ring: workers seen for
-      // the first time join the ring's end, then one pass finds the nearest; nothing allocated per
-      // call (this runs on every command, over up to thousands of workers).
-      for (const id of candidates) {
-        if (!place.has(id)) place.set(id, ring.push(id) - 1);
+      // Workers seen for the first time join the ring's end (a frozen list, the fleet's
+      // selection, is joined once). For that list the ring is then walked from the cursor to
+      // the first candidate: one step when most workers are available, whatever the fleet's size.
+      if (!joined.has(candidates)) {
+        for (const id of candidates) {
+          if (!place.has(id)) place.set(id, ring.push(id) - 1);
+        }
+        if (Object.isFrozen(candidates)) joined.add(candidates);
       }
+      if (Object.isFrozen(candidates)) {
+        const members = memberSet(candidates);
+        for (let step = 1; step <= ring.length; step++) {
+          const i = (cursor + step) % ring.length;
+          if (members.has(ring[i]!)) {
+            cursor = i;
+            return ring[i];
+          }
+        }
+        return undefined;
+      }
+      // Any other list (a retry's untried workers, a few at most): the nearest after the
+      // cursor in one pass, with nothing allocated.
       let best: string | undefined;
       let bestDistance = Infinity;
       for (const id of candidates) {
@@ -39,6 +58,8 @@ export function createRoundRobinBalancer(): Balancer {
     forget(workerId) {
       const index = place.get(workerId);
       if (index === undefined) return;
+      // A list joined before may hold this worker again (moved, not removed): join it anew.
+      joined = new WeakSet();
       ring.splice(index, 1);
       place.delete(workerId);
       for (let i = index; i < ring.length; i++) place.set(ring[i]!, i);

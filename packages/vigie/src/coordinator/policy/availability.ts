@@ -16,7 +16,7 @@ export type SelectionMode =
   | 'none';
 
 export interface Selection {
-  workerIds: string[];
+  workerIds: readonly string[];
   mode: SelectionMode;
 }
 

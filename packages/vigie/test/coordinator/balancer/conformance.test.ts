@@ -66,6 +66,46 @@ describe.each(STRATEGY_NAMES.map((name) => [name]))('balancer conformance: %s', 
     for (let i = 0; i < 50; i++) expect(['y', 'z']).toContain(b.pick(['y', 'z'], 200_000 + i));
   });
 
+  it('picks the same whether it is given the fleet\'s frozen selection again and again or a fresh array each time', () => {
+    // The dispatcher passes Fleet.selection's frozen array, the same one until the fleet changes;
+    // what a balancer caches for it must never change a pick. Phases: all up, one out, a worker
+    // forgotten while it stays in the list (moved to a new machine), all back, a duplicate.
+    const phases = [['a', 'b', 'c', 'd'], ['a', 'c', 'd'], ['a', 'c', 'd'], ['a', 'b', 'c', 'd', 'e'], ['b', 'b', 'e']];
+    const frozen = make(7);
+    const fresh = make(7);
+    const lists = new Map<string, readonly string[]>();
+    let now = 0;
+    for (const [i, phase] of phases.entries()) {
+      if (i === 2) {
+        frozen.forget('c');
+        fresh.forget('c');
+      }
+      // Phases 2 and 3 share one frozen array, as the fleet's selection stays the same when a
+      // worker only moves.
+      const list = lists.get(phase.join()) ?? Object.freeze([...phase]);
+      lists.set(phase.join(), list);
+      for (let k = 0; k < 40; k++, now += 10) {
+        const a = frozen.pick(list, now);
+        const b = fresh.pick([...phase], now);
+        expect(a).toBe(b);
+        for (const bal of [frozen, fresh]) {
+          bal.begin(a!, now);
+          bal.record(a!, k % 7 === 0 ? 'failure' : 'success', 20 + (k % 5), now + 5);
+        }
+      }
+    }
+    // Every worker of the last full phase was picked (the forgotten one came back into turn).
+    const all = Object.freeze(['a', 'b', 'c', 'd', 'e']);
+    const picks = new Set<string | undefined>();
+    for (let k = 0; k < 60; k++) {
+      const id = frozen.pick(all, 10_000 + k * 10)!;
+      picks.add(id);
+      frozen.begin(id, 10_000 + k * 10);
+      frozen.record(id, 'success', 20, 10_000 + k * 10 + 5);
+    }
+    if (name !== 'health-based' && name !== 'p2c-ewma') expect([...picks].sort()).toEqual(['a', 'b', 'c', 'd', 'e']);
+  });
+
   it('stays within the candidates when the random source hits its edges (0, and 1 from a bad generator)', () => {
     for (const edge of [0, 0.999999999, 1]) {
       const b = createBalancer(name, { random: () => edge });
