@@ -175,3 +175,32 @@ describe.each(STRATEGY_NAMES.map((name) => [name]))('balancer conformance: %s', 
     expect(counts.get('b') ?? 0).toBeGreaterThan(40);
   });
 });
+
+describe.each([['random'], ['round-robin'], ['p2c-ewma']] as const)('%s with the fleet\'s frozen selection', (name) => {
+  it('picks without reading the whole list again (O(1) per command, whatever the fleet\'s size)', () => {
+    const ids = Object.freeze(Array.from({ length: 2000 }, (_, i) => `w${i}`));
+    let reads = 0;
+    // The same frozen list for every command, as Fleet.selection hands it; every element read counted.
+    const list = new Proxy(ids, {
+      get(target, key, receiver) {
+        if (typeof key === 'string' && /^\d+$/.test(key)) reads++;
+        return Reflect.get(target, key, receiver) as unknown;
+      },
+    });
+    const b = createBalancer(name, { random: seededRandom(3) });
+    const command = (now: number) => {
+      const id = b.pick(list, now)!;
+      b.begin(id, now);
+      b.record(id, 'success', 5 + (now % 3), now + 1);
+    };
+    // Every worker has answered once (else p2c-ewma computes a neutral latency over them all).
+    for (const id of ids) {
+      b.begin(id, 0);
+      b.record(id, 'success', 5, 1);
+    }
+    command(2); // the first command on this list derives what the balancer caches for it
+    reads = 0;
+    for (let now = 3; now < 503; now++) command(now);
+    expect(reads).toBeLessThan(500 * 4); // a few elements per command, not 2000
+  });
+});
