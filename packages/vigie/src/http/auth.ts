@@ -9,7 +9,7 @@ import { registerSecret } from '../observability/secrets.js';
  * every code unit of the provided string, with no early exit, and the loop runs as long as the
  * provided string (which the caller knows), never as long as a configured key, so the time tells
  * neither where a guess went wrong nor how long a key is; every key is compared, so that it does
- * not tell which one almost matched either. Plain XOR in JS: 0.2 µs for a 48-character key
+ * not tell which one almost matched either. Plain XOR in JS: 0.2 µs for a 48-character key,
  * where hashing both sides with SHA-256 first (the previous way) cost 1.5 µs on every command.
  */
 export function createKeyCheck(keys: readonly string[]): (provided: string | undefined) => boolean {

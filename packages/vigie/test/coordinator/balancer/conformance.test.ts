@@ -103,6 +103,7 @@ describe.each(STRATEGY_NAMES.map((name) => [name]))('balancer conformance: %s', 
       frozen.begin(id, 10_000 + k * 10);
       frozen.record(id, 'success', 20, 10_000 + k * 10 + 5);
     }
+    // health-based and p2c-ewma favour the workers that scored best, so 60 picks need not reach all five.
     if (name !== 'health-based' && name !== 'p2c-ewma') expect([...picks].sort()).toEqual(['a', 'b', 'c', 'd', 'e']);
   });
 
