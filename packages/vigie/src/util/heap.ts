@@ -1,5 +1,5 @@
 import { PerformanceObserver } from 'node:perf_hooks';
-import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
+import { getHeapSpaceStatistics, setFlagsFromString, type HeapSpaceInfo } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
 /**
@@ -56,7 +56,7 @@ export function releaseYoungGeneration(maxSemiSpaceBytes = MAX_SEMI_SPACE_BYTES)
   const adjust = (): void => {
     const young = getHeapSpaceStatistics().find((s) => s.space_name === 'new_space');
     if (!young) return;
-    const semiSpace = young.space_size / 2;
+    const semiSpace = semiSpaceBytes(young);
     // A whole factor (V8's flag is an integer): the largest whose next step stays within the cap,
     // at least 2 (Node 24's V8 also sizes the nursery by itself, not only in powers of two).
     const wanted = semiSpace >= maxSemiSpaceBytes ? 1 : Math.max(2, Math.min(SERVING_GROWTH_FACTOR, Math.floor(maxSemiSpaceBytes / semiSpace)));
@@ -66,6 +66,20 @@ export function releaseYoungGeneration(maxSemiSpaceBytes = MAX_SEMI_SPACE_BYTES)
   };
   adjust();
   new PerformanceObserver(adjust).observe({ entryTypes: ['gc'] });
+}
+
+/** V8's page: semi-spaces are made of whole pages of 256 KiB. */
+const PAGE_BYTES = 256 * 1024;
+
+/**
+ * The size of one semi-space. Half of `space_size` is not enough: it counts committed memory, and
+ * V8 uncommits the idle from-space at times, so a 2 × 4 MB nursery then reads as 2 × 2 MB and the
+ * cap would let it grow one step past (CI saw 2 × 8 MB under a 4 MB cap). The to-space's capacity
+ * (used + available) does not change with that; it leaves out the pages' headers, hence whole pages.
+ */
+export function semiSpaceBytes(young: HeapSpaceInfo): number {
+  const capacity = young.space_used_size + young.space_available_size;
+  return Math.max(young.space_size / 2, Math.ceil(capacity / PAGE_BYTES) * PAGE_BYTES);
 }
 
 /** An operator's own young-generation settings, given to node at start, are left alone. */

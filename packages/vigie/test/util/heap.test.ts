@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { collectGarbage } from '../../src/util/heap.js';
+import type { HeapSpaceInfo } from 'node:v8';
+import { collectGarbage, semiSpaceBytes } from '../../src/util/heap.js';
 
 const HEAP = fileURLToPath(new URL('../../dist/util/heap.js', import.meta.url));
 const MB = 1024 * 1024;
@@ -62,6 +63,18 @@ describe('heap', () => {
     // Node 20: exactly 2 × 4 MB. Node 24's V8 also resizes the nursery by itself, around the cap.
     expect(capped).toBeGreaterThanOrEqual(8 * MB);
     expect(capped).toBeLessThan(alone / 3);
+  });
+
+  it('reads a semi-space\'s size whether or not V8 has uncommitted the idle from-space', () => {
+    const young = (committed: number, capacity: number): HeapSpaceInfo => ({
+      space_name: 'new_space', space_size: committed, space_used_size: capacity / 3,
+      space_available_size: capacity - capacity / 3, physical_space_size: committed,
+    });
+    // Both semi-spaces committed: 2 × 4 MB, the to-space's capacity less its 16 pages' headers.
+    expect(semiSpaceBytes(young(8 * MB, 3.93 * MB))).toBe(4 * MB);
+    // The from-space uncommitted: `space_size` halves, the semi-space does not (seen on Node 20).
+    expect(semiSpaceBytes(young(4 * MB, 3.93 * MB))).toBe(4 * MB);
+    expect(semiSpaceBytes(young(2 * MB, 0.98 * MB))).toBe(1 * MB);
   });
 
   it('leaves the young generation to an operator who sized it when starting node', () => {
