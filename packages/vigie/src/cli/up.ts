@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { action, collect, configFrom, loggerFor, onShutdownSignal } from './common.js';
+import { collectGarbage } from '../util/heap.js';
+import { action, collect, collectAfterCycle, configFrom, loggerFor, onShutdownSignal } from './common.js';
 
 /** What the demo shows and how fast; the README says the same (a test compares them). */
 export const DEMO_PROMISE = 'cycles, matches and notifications within seconds';
@@ -25,7 +26,10 @@ export function registerUpCommand(program: Command): void {
           workerPort: Number(flags.workerPort),
           demo: flags.demo ? (flags.demoBlockAfter !== undefined ? { blockAfter: Number(flags.demoBlockAfter) } : {}) : undefined,
           print: (line) => process.stderr.write(`${line}\n`),
+          // As `vigie coordinator` does: the coordinator runs in this process, which `up` owns.
+          afterCycle: collectAfterCycle(logger),
         });
+        collectGarbage();
         onShutdownSignal(logger, () => fleet.stop());
       }),
     );

@@ -18,6 +18,8 @@ export interface UpOptions {
   demo?: DemoOptions | undefined;
   /** Print the URLs and key for a human (off in tests that parse logs). */
   print: (line: string) => void;
+  /** Called once each cycle has ended (the CLI collects the cycle's garbage: util/heap.ts). */
+  afterCycle?: (() => void) | undefined;
 }
 
 /** A running local fleet. */
@@ -79,7 +81,7 @@ export async function up(baseConfig: VigieConfig, logger: Logger, opts: UpOption
   };
   let coordinator: RunningCoordinator;
   try {
-    coordinator = await startCoordinator(coordinatorConfig, logger, { supervisor });
+    coordinator = await startCoordinator(coordinatorConfig, logger, { supervisor, afterCycle: opts.afterCycle });
   } catch (err) {
     await Promise.all(workers.map((w) => w.stop()));
     await demo?.close();

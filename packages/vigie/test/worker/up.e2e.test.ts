@@ -63,7 +63,7 @@ describe('vigie up', () => {
   it('--demo shows matches in GET /api/v1/matches within 60 s', async () => {
     const demoDir = tempDir('vigie-demo-');
     const workerPort = String(20_000 + Math.floor(Math.random() * 20_000));
-    const demo = spawnVigie(['up', '--demo', '--port', '0', '--worker-port', workerPort], { VIGIE_DATA_DIR: demoDir.path });
+    const demo = spawnVigie(['up', '--demo', '--port', '0', '--worker-port', workerPort], { VIGIE_DATA_DIR: demoDir.path, LOG_LEVEL: 'debug' });
     try {
       const { url } = await demo.waitForLog((l) => l.msg === 'coordinator listening', 30_000);
       const started = Date.now();
@@ -76,6 +76,8 @@ describe('vigie up', () => {
       expect(matches[0]!.item.title).toEqual(expect.any(String));
       // The notifications go to the log.
       await demo.waitForLog((l) => l.msg === 'notification sent (log)');
+      // Its coordinator collects each cycle's garbage, as \`vigie coordinator\` does (issue 16).
+      expect(typeof (await demo.waitForLog((l) => l.msg === 'garbage of the cycle collected')).ms).toBe('number');
       // Issue 17.4: the demo says where its data is, at start and at exit...
       const demoData = join(demoDir.path, 'demo');
       expect(demo.output()).toContain(`demo data  ${demoData}`);
