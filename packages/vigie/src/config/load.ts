@@ -26,7 +26,14 @@ export const workerEntrySchema = z
       .refine((id) => !RESERVED_IDS.has(id), 'is a reserved name (__proto__, constructor, prototype); choose another id'),
     name: z.string().min(1).max(200).refine((s) => !hasNul(s), NUL_MESSAGE).optional(),
     region: z.string().min(1).max(64).refine((s) => !hasNul(s), NUL_MESSAGE).optional(),
-    url: z.string().refine((u) => !hasNul(u) && URL.canParse(u) && /^https?:$/.test(new URL(u).protocol), 'expected an http or https URL'),
+    url: z
+      .string()
+      .refine(isHttpUrl, 'expected an http or https URL')
+      // The coordinator reaches a worker at the URL's origin and path, with VIGIE_API_KEY: a user,
+      // a password, a query or a fragment would be dropped without a word, and a password would
+      // be shown wherever the worker is (lists, stats, logs, the dashboard).
+      .refine((u) => !isHttpUrl(u) || (new URL(u).username === '' && new URL(u).password === ''), 'carries a user or password, which the coordinator would drop (workers are reached with VIGIE_API_KEY); remove them from the URL')
+      .refine((u) => !isHttpUrl(u) || (new URL(u).search === '' && new URL(u).hash === ''), 'has a query or fragment, which the coordinator would drop: a worker URL is scheme, host, port and an optional path'),
     /** Fly app of the worker's machine, for the `fly` failover provider (default FLY_APP). */
     flyApp: z.string().regex(/^[a-z0-9-]{1,63}$/, 'a Fly app name: lowercase letters, digits and dashes').optional(),
     /** Fly machine id of the worker; unset: the app's single machine. */
@@ -34,6 +41,10 @@ export const workerEntrySchema = z
   })
   .strict();
 export type WorkerEntry = z.infer<typeof workerEntrySchema>;
+
+function isHttpUrl(u: string): boolean {
+  return !hasNul(u) && URL.canParse(u) && /^https?:$/.test(new URL(u).protocol);
+}
 
 /**
  * The effective configuration: every setting (those without default may be undefined) plus the

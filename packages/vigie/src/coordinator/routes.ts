@@ -26,7 +26,8 @@ const workerPatchSchema = workerEntrySchema
   .strict()
   .refine((p) => p.url !== undefined || p.region !== undefined || p.name !== undefined, 'give at least one field');
 
-const banSchema = z.object({ durationMs: z.number().int().min(1000).max(7 * 24 * 3_600_000).optional(), reason: z.string().min(1).max(200).refine((s) => !hasNul(s), NUL_MESSAGE).optional() }).strict();
+// The bounds before int(): an answer to 1e308 names the 7-day bound, not the largest safe integer.
+const banSchema = z.object({ durationMs: z.number().min(1000).max(7 * 24 * 3_600_000).int().optional(), reason: z.string().min(1).max(200).refine((s) => !hasNul(s), NUL_MESSAGE).optional() }).strict();
 
 export interface CoordinatorRoutesDeps {
   fleet: Fleet;

@@ -151,6 +151,18 @@ describe('loadConfig', () => {
     expect(fail(() => loadConfig({ cwd: badUrl, env: {} }))).toMatch(/workers\[0\.url\]/);
   });
 
+  it('refuses a worker URL with a password, a query or a fragment (dropped when calling it), without showing the password', () => {
+    const withUrl = (url: string) => folder({ 'vigie.config.json': JSON.stringify({ workers: [{ id: 'a', url }] }) });
+    const creds = fail(() => loadConfig({ cwd: withUrl('http://user:hunter2secret@127.0.0.2:8081'), env: {} }));
+    expect(creds).toMatch(/workers\[0\.url\].*user or password/);
+    expect(creds).not.toContain('hunter2secret');
+    expect(fail(() => loadConfig({ cwd: withUrl('http://user@127.0.0.2:8081'), env: {} }))).toMatch(/user or password/);
+    expect(fail(() => loadConfig({ cwd: withUrl('http://127.0.0.2:8081/?token=abc'), env: {} }))).toMatch(/query or fragment/);
+    expect(fail(() => loadConfig({ cwd: withUrl('http://127.0.0.2:8081/#x'), env: {} }))).toMatch(/query or fragment/);
+    // A path stays allowed: it is kept as the prefix of the worker's routes.
+    expect(loadConfig({ cwd: withUrl('http://127.0.0.2:8081/vigie/'), env: {} }).workers[0]!.url).toBe('http://127.0.0.2:8081/vigie/');
+  });
+
   it('checks that the pacing window is not inverted', () => {
     expect(fail(() => loadConfig({ cwd: folder(), env: { REQUEST_DELAY_MIN_MS: '5000', REQUEST_DELAY_MAX_MS: '1000' } }))).toContain('REQUEST_DELAY_MIN_MS');
   });

@@ -121,6 +121,28 @@ describe('bad input answers 4xx in Vigie\'s shape and changes nothing', () => {
     refused(await send(`${coordinator}/api/v1/matches?alertId=a%00`), 400, 'INVALID_QUERY');
   });
 
+  it('refuses a worker URL with a password or a query, added or patched, and never echoes the password', async () => {
+    const added = await post(`${coordinator}/api/v1/worker/main/workers`, { id: 'w9', url: 'http://user:hunter2secret@127.0.0.9:1' });
+    refused(added, 400, 'INVALID_WORKER');
+    expect(added.body.message).toContain('user or password');
+    expect(JSON.stringify(added.body)).not.toContain('hunter2secret');
+    const patched = await send(`${coordinator}/api/v1/worker/main/workers/w1`, { method: 'PATCH', body: JSON.stringify({ url: 'http://127.0.0.2:1/?token=abcdef123' }) });
+    refused(patched, 400, 'INVALID_WORKER');
+    expect(patched.body.message).toContain('query or fragment');
+    const listed = await send(`${coordinator}/api/v1/worker/main/workers`);
+    expect(JSON.stringify(listed.body)).not.toMatch(/hunter2secret|abcdef123/);
+  });
+
+  it('refuses a ban duration out of bounds, naming the bounds', async () => {
+    for (const durationMs of [1e308, 8 * 24 * 3_600_000]) {
+      const a = await post(`${coordinator}/api/v1/worker/main/workers/w1/ban`, { durationMs });
+      refused(a, 400, 'INVALID_INPUT');
+      expect(a.body.message).toContain('<=604800000');
+    }
+    refused(await post(`${coordinator}/api/v1/worker/main/workers/w1/ban`, { durationMs: 500 }), 400, 'INVALID_INPUT');
+    refused(await post(`${coordinator}/api/v1/worker/main/workers/w1/ban`, { durationMs: 1500.5 }), 400, 'INVALID_INPUT');
+  });
+
   it('refuses the worker ids __proto__, constructor and prototype', async () => {
     for (const id of ['__proto__', 'constructor', 'prototype']) {
       refused(await post(`${coordinator}/api/v1/worker/main/workers`, { id, url: 'http://127.0.0.9:1' }), 400, 'INVALID_WORKER');
