@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { hasNul, NUL_MESSAGE } from '../util/text.js';
+import { HTTP_URL_MESSAGE, isHttpUrl } from '../util/url.js';
 
 /** A string with no NUL character (refused by PostgreSQL: refused here on every store). */
 export const text = () => z.string().refine((s) => !hasNul(s), NUL_MESSAGE);
@@ -12,7 +13,7 @@ export const notifyTargetSchema = z.discriminatedUnion('channel', [
   z
     .object({
       channel: z.literal('webhook'),
-      url: text().refine((u) => URL.canParse(u) && /^https?:$/.test(new URL(u).protocol), 'expected an http or https URL'),
+      url: text().refine(isHttpUrl, HTTP_URL_MESSAGE),
       secretRef: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'a credential name').optional(),
     })
     .strict(),

@@ -6,6 +6,7 @@ import type { Kind } from './kinds.js';
 import { maskUrl } from '../observability/secrets.js';
 import { lazyModule } from '../lazy-module.js';
 import { hasNul, NUL_MESSAGE } from '../util/text.js';
+import { HTTP_URL_MESSAGE, isHttpUrl } from '../util/url.js';
 import { SETTINGS, type Setting, type SettingKey } from './settings.js';
 import { didYouMean, unknownEnvWarnings } from './suggest.js';
 
@@ -28,7 +29,8 @@ export const workerEntrySchema = z
     region: z.string().min(1).max(64).refine((s) => !hasNul(s), NUL_MESSAGE).optional(),
     url: z
       .string()
-      .refine(isHttpUrl, 'expected an http or https URL')
+      .refine((u) => !hasNul(u), NUL_MESSAGE)
+      .refine(isHttpUrl, HTTP_URL_MESSAGE)
       // The coordinator reaches a worker at the URL's origin and path, with VIGIE_API_KEY: a user,
       // a password, a query or a fragment would be dropped without a word, and a password would
       // be shown wherever the worker is (lists, stats, logs, the dashboard).
@@ -41,10 +43,6 @@ export const workerEntrySchema = z
   })
   .strict();
 export type WorkerEntry = z.infer<typeof workerEntrySchema>;
-
-function isHttpUrl(u: string): boolean {
-  return !hasNul(u) && URL.canParse(u) && /^https?:$/.test(new URL(u).protocol);
-}
 
 /**
  * The effective configuration: every setting (those without default may be undefined) plus the

@@ -2,6 +2,7 @@ import type { Dispatcher } from 'undici';
 import { z } from 'zod';
 import { ConfigError } from '../../errors.js';
 import { registerSecret } from '../../observability/secrets.js';
+import { HTTP_URL_MESSAGE, isHttpUrl } from '../../util/url.js';
 import { cookiesFromSetCookie, httpCall } from '../sources/http-io.js';
 import { UpstreamError } from '../sources/types.js';
 import { RefreshError, type Refresher, type RefresherContext, type RefresherFactory } from './types.js';
@@ -12,7 +13,7 @@ const ENV_REF = /^\$ENV:([A-Za-z_][A-Za-z0-9_]*)$/;
 export const httpLoginDefinitionSchema = z
   .object({
     type: z.literal('http-login'),
-    url: z.string().refine((u) => URL.canParse(u) && /^https?:$/.test(new URL(u).protocol), 'expected an http or https URL'),
+    url: z.string().refine(isHttpUrl, HTTP_URL_MESSAGE),
     /** Form fields; a value `"$ENV:NAME"` is read from the environment when the refresher runs. */
     fields: z.record(
       z.string().min(1),
