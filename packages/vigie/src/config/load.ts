@@ -27,15 +27,10 @@ export const workerEntrySchema = z
       .refine((id) => !RESERVED_IDS.has(id), 'is a reserved name (__proto__, constructor, prototype); choose another id'),
     name: z.string().min(1).max(200).refine((s) => !hasNul(s), NUL_MESSAGE).optional(),
     region: z.string().min(1).max(64).refine((s) => !hasNul(s), NUL_MESSAGE).optional(),
-    url: z
-      .string()
-      .refine((u) => !hasNul(u), NUL_MESSAGE)
-      .refine(isHttpUrl, HTTP_URL_MESSAGE)
-      // The coordinator reaches a worker at the URL's origin and path, with VIGIE_API_KEY: a user,
-      // a password, a query or a fragment would be dropped without a word, and a password would
-      // be shown wherever the worker is (lists, stats, logs, the dashboard).
-      .refine((u) => !isHttpUrl(u) || (new URL(u).username === '' && new URL(u).password === ''), 'carries a user or password, which the coordinator would drop (workers are reached with VIGIE_API_KEY); remove them from the URL')
-      .refine((u) => !isHttpUrl(u) || (new URL(u).search === '' && new URL(u).hash === ''), 'has a query or fragment, which the coordinator would drop: a worker URL is scheme, host, port and an optional path'),
+    url: z.string().superRefine((u, ctx) => {
+      const problem = workerUrlProblem(u);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    }),
     /** Fly app of the worker's machine, for the `fly` failover provider (default FLY_APP). */
     flyApp: z.string().regex(/^[a-z0-9-]{1,63}$/, 'a Fly app name: lowercase letters, digits and dashes').optional(),
     /** Fly machine id of the worker; unset: the app's single machine. */
@@ -43,6 +38,21 @@ export const workerEntrySchema = z
   })
   .strict();
 export type WorkerEntry = z.infer<typeof workerEntrySchema>;
+
+/**
+ * Why `u` cannot be a worker's URL, or undefined. The coordinator reaches a worker at the URL's
+ * origin and path, with VIGIE_API_KEY: a user, a password, a query or a fragment would be dropped
+ * without a word, and a password would be shown wherever the worker is (lists, stats, logs, the
+ * dashboard).
+ */
+function workerUrlProblem(u: string): string | undefined {
+  if (hasNul(u)) return NUL_MESSAGE;
+  if (!isHttpUrl(u)) return HTTP_URL_MESSAGE;
+  const url = new URL(u);
+  if (url.username || url.password) return 'carries a user or password, which the coordinator would drop (workers are reached with VIGIE_API_KEY); remove them from the URL';
+  if (url.search || url.hash) return 'has a query or fragment, which the coordinator would drop: a worker URL is scheme, host, port and an optional path';
+  return undefined;
+}
 
 /**
  * The effective configuration: every setting (those without default may be undefined) plus the

@@ -22,13 +22,14 @@ export function createRoundRobinBalancer(): Balancer {
       // Workers seen for the first time join the ring's end (a frozen list, the fleet's
       // selection, is joined once). For that list the ring is then walked from the cursor to
       // the first candidate: one step when most workers are available, whatever the fleet's size.
+      const frozen = Object.isFrozen(candidates);
       if (!joined.has(candidates)) {
         for (const id of candidates) {
           if (!place.has(id)) place.set(id, ring.push(id) - 1);
         }
-        if (Object.isFrozen(candidates)) joined.add(candidates);
+        if (frozen) joined.add(candidates);
       }
-      if (Object.isFrozen(candidates)) {
+      if (frozen) {
         const members = memberSet(candidates);
         for (let step = 1; step <= ring.length; step++) {
           const i = (cursor + step) % ring.length;
